@@ -1,0 +1,235 @@
+/* libnnact-cl public API: device selection, contexts, tensors, activations,
+ * softmax and learnable PReLU as OpenCL kernels.
+ *
+ * Conventions: every function that acts returns an nnact_status; on failure
+ * nnact_last_error() holds a specific message for the calling thread. Getters
+ * return their value directly. Destroy functions accept NULL. Out-parameters
+ * come last. Operations enqueue on the context's in-order queue and return
+ * without waiting; nnact_tensor_read() and nnact_ctx_finish() wait.
+ *
+ * Thread safety: distinct contexts may be used from distinct threads at once;
+ * one context (and its tensors) must be used by one thread at a time, like a
+ * cuDNN handle. */
+#ifndef NNACT_H
+#define NNACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#ifdef __APPLE__
+#include <OpenCL/cl.h>
+#else
+#include <CL/cl.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NNACT_API __attribute__((visibility("default")))
+#else
+#define NNACT_API
+#endif
+
+#define NNACT_VERSION_MAJOR 0
+#define NNACT_VERSION_MINOR 1
+#define NNACT_VERSION_PATCH 0
+
+/* ---- Status ------------------------------------------------------------ */
+
+typedef enum nnact_status {
+    NNACT_OK = 0,
+    NNACT_ERR_INVALID_ARG,      /* NULL pointer, bad parameter, foreign tensor */
+    NNACT_ERR_SHAPE,            /* tensor shapes do not fit the operation */
+    NNACT_ERR_NO_PLATFORM,      /* no OpenCL platform (install an ICD, e.g. pocl) */
+    NNACT_ERR_DEVICE_NOT_FOUND, /* the selector matched no device */
+    NNACT_ERR_OUT_OF_MEMORY,    /* host or device allocation failed */
+    NNACT_ERR_BUILD,            /* kernel build failed; message holds the log */
+    NNACT_ERR_UNSUPPORTED,      /* the device or queue lacks a needed feature */
+    NNACT_ERR_IO,               /* file read/write failed or file is malformed */
+    NNACT_ERR_OPENCL            /* another OpenCL error; message names it */
+} nnact_status;
+
+/* Constant name of a status, e.g. "NNACT_ERR_SHAPE"; "unknown status" else. */
+NNACT_API const char *nnact_status_string(nnact_status status);
+
+/* Message describing the most recent failure in the calling thread ("" if
+ * none). Valid until the next nnact_ call on that thread. */
+NNACT_API const char *nnact_last_error(void);
+
+/* ---- Devices ----------------------------------------------------------- */
+
+typedef enum nnact_device_type {
+    NNACT_DEVICE_OTHER = 0,
+    NNACT_DEVICE_CPU,
+    NNACT_DEVICE_GPU,
+    NNACT_DEVICE_ACCELERATOR
+} nnact_device_type;
+
+typedef struct nnact_device_info {
+    unsigned platform_index; /* as listed by nnact-info; usable as "P:D" */
+    unsigned device_index;   /* index within its platform */
+    char platform_name[128];
+    char platform_version[128];
+    char device_name[128];
+    char vendor[128];         /* CL_DEVICE_VENDOR as reported */
+    char driver_version[64];
+    nnact_device_type type;
+    uint64_t global_mem_bytes;
+    unsigned compute_units;
+    int fp16;                 /* cl_khr_fp16 */
+    int fp64;                 /* cl_khr_fp64 or double support */
+    int host_unified_memory;  /* integrated GPU / CPU device */
+} nnact_device_info;
+
+/* Lists every device of every platform. *count always receives the total;
+ * at most cap entries are written to out (out may be NULL when cap is 0).
+ * No OpenCL platform: NNACT_OK with *count = 0.
+ * Errors: NNACT_ERR_INVALID_ARG (count NULL, out NULL with cap > 0),
+ * NNACT_ERR_OPENCL, NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_devices(nnact_device_info *out, size_t cap, size_t *count);
+
+/* Resolves a selector exactly as nnact_ctx_create() would. NULL selector:
+ * the NNACT_DEVICE environment variable, then "auto". Grammar (see README):
+ * comma-separated alternatives tried in order, each one of auto | cpu | gpu |
+ * accelerator | nvidia | amd | intel | arm | apple | pocl | P | P:D | a
+ * case-insensitive substring of the device or platform name.
+ * Errors: NNACT_ERR_INVALID_ARG (chosen NULL), NNACT_ERR_NO_PLATFORM,
+ * NNACT_ERR_DEVICE_NOT_FOUND (message lists the devices that exist). */
+NNACT_API nnact_status nnact_device_select(const char *selector, nnact_device_info *chosen);
+
+/* ---- Context ----------------------------------------------------------- */
+
+typedef struct nnact_ctx nnact_ctx;
+
+/* Creates a context and an in-order queue on the selected device. A NULL
+ * selector reads NNACT_DEVICE now; unset or empty means "auto". Kernel
+ * programs are built lazily, once per context and kernel family.
+ * Errors: those of nnact_device_select, NNACT_ERR_OPENCL,
+ * NNACT_ERR_OUT_OF_MEMORY, NNACT_ERR_INVALID_ARG (out NULL). */
+NNACT_API nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector);
+
+/* Adopts an application's in-order queue (retained; the application's queue
+ * and cl_context stay usable after nnact_ctx_destroy).
+ * Errors: NNACT_ERR_INVALID_ARG (NULL or invalid queue), NNACT_ERR_UNSUPPORTED
+ * (out-of-order queue), NNACT_ERR_OPENCL, NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue);
+
+/* Waits for queued work, then releases everything the context holds. Tensors
+ * of the context must be destroyed first. */
+NNACT_API void nnact_ctx_destroy(nnact_ctx *ctx);
+
+NNACT_API const nnact_device_info *nnact_ctx_device(const nnact_ctx *ctx);
+NNACT_API cl_command_queue nnact_ctx_queue(const nnact_ctx *ctx);
+
+/* Blocks until all work enqueued on the context is done. */
+NNACT_API nnact_status nnact_ctx_finish(nnact_ctx *ctx);
+
+/* ---- Tensors: 2-D, row-major, float32 ---------------------------------- */
+
+typedef struct nnact_tensor nnact_tensor;
+
+/* Allocates rows x cols floats on the device (contents undefined). Zero-sized
+ * tensors are valid; operations on them check shapes and do nothing.
+ * Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE (size overflows),
+ * NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
+                                 nnact_tensor **out);
+
+/* A view of rows x cols floats of an application's buffer starting at any
+ * element offset. The buffer is retained, never written except by
+ * operations. Errors: NNACT_ERR_INVALID_ARG (NULL, buffer of another
+ * cl_context, view past the buffer's end). */
+NNACT_API nnact_status nnact_tensor_wrap(nnact_ctx *ctx, cl_mem buffer, size_t offset_elems,
+                               size_t rows, size_t cols, nnact_tensor **out);
+
+NNACT_API void nnact_tensor_destroy(nnact_tensor *t);
+
+/* Blocking copies of rows*cols floats (after all enqueued work for read). */
+NNACT_API nnact_status nnact_tensor_write(nnact_tensor *t, const float *host);
+NNACT_API nnact_status nnact_tensor_read(const nnact_tensor *t, float *host);
+
+NNACT_API size_t nnact_tensor_rows(const nnact_tensor *t);
+NNACT_API size_t nnact_tensor_cols(const nnact_tensor *t);
+/* The underlying buffer and element offset (for CLBlast or custom kernels). */
+NNACT_API cl_mem nnact_tensor_buffer(const nnact_tensor *t);
+NNACT_API size_t nnact_tensor_offset(const nnact_tensor *t);
+
+/* ---- Activations ------------------------------------------------------- */
+
+typedef enum nnact_act_kind {
+    NNACT_ACT_IDENTITY = 0,
+    NNACT_ACT_SIGMOID,
+    NNACT_ACT_TANH,
+    NNACT_ACT_RELU,
+    NNACT_ACT_LEAKY_RELU,
+    NNACT_ACT_PRELU,   /* fixed slope alpha; see nnact_prelu_* for learnable */
+    NNACT_ACT_SWISH,
+    NNACT_ACT_SOFTMAX, /* row-wise, temperature alpha */
+    NNACT_ACT_COUNT
+} nnact_act_kind;
+
+/* alpha: slope of leaky relu / prelu (default 0.01), softmax temperature
+ * (default 1). beta: swish's beta (default 1). Unused fields are 0. */
+typedef struct nnact_act {
+    nnact_act_kind kind;
+    float alpha;
+    float beta;
+} nnact_act;
+
+/* Fills *out with the kind and its default parameters. Names: "linear",
+ * "identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "swish",
+ * "silu", "softmax"; case-insensitive, '-' same as '_'.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, unknown name). */
+NNACT_API nnact_status nnact_act_from_name(const char *name, nnact_act *out);
+
+/* Lowercase canonical name (round-trips through nnact_act_from_name);
+ * NULL for a kind out of range. */
+NNACT_API const char *nnact_act_name(nnact_act_kind kind);
+
+/* y = f(x). y may alias x; shapes must be equal.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, kind out of range, NaN/inf parameter,
+ * temperature <= 0, tensor of another context), NNACT_ERR_SHAPE,
+ * NNACT_ERR_BUILD, NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
+                               const nnact_tensor *x, nnact_tensor *y);
+
+/* dx = dy (.) f'(x); softmax: the vector-Jacobian product. Needs y for
+ * sigmoid, tanh, softmax; x for relu, leaky relu, prelu, swish; neither for
+ * identity. The one not needed may be NULL. y may alias x; dx may alias dy.
+ * Errors: as nnact_act_forward, plus NNACT_ERR_INVALID_ARG naming a needed
+ * tensor that is NULL. */
+NNACT_API nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
+                                const nnact_tensor *x, const nnact_tensor *y,
+                                const nnact_tensor *dy, nnact_tensor *dx);
+
+/* ---- Softmax (row-wise, temperature T > 0) ---------------------------------
+ * y = exp((x - max)/T) / sum. A -inf entry gives 0, an all -inf row gives
+ * zeros, a row with NaN or +inf gives NaN throughout. */
+NNACT_API nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
+                                   const nnact_tensor *x, nnact_tensor *y);
+/* dx = y (.) (dy - sum_row(y (.) dy)) / T, O(cols) per row. dx may alias dy. */
+NNACT_API nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
+                                    const nnact_tensor *y, const nnact_tensor *dy,
+                                    nnact_tensor *dx);
+
+/* ---- Learnable PReLU ------------------------------------------------------
+ * alpha is 1x1 (shared) or 1xcols (per column). */
+NNACT_API nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
+                                 const nnact_tensor *alpha, nnact_tensor *y);
+/* dx = dy (.) (x > 0 ? 1 : alpha); dalpha (alpha's shape) is overwritten with
+ * sum over rows of dy*x where x <= 0, by a deterministic reduction. dx may
+ * alias dy; dx or dalpha may be NULL to skip that output. */
+NNACT_API nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
+                                  const nnact_tensor *alpha, const nnact_tensor *dy,
+                                  nnact_tensor *dx, nnact_tensor *dalpha);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNACT_H */

@@ -1,0 +1,152 @@
+/* Activations: the by-name table, parameter checks and dispatch to the
+ * kernels that act_list.h instantiates. Softmax is routed to softmax.c. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct act_def {
+    const char *name;
+    float alpha, beta; /* defaults */
+    int needs;         /* NNACT_NEEDS_* of the derivative */
+    nnact_kernel_id fwd, bwd;
+} act_def;
+
+#define ACT_DEF(n, KIND, da, db, nd)                                            \
+    [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_act_##n##_fwd, \
+                          NNACT_K_act_##n##_bwd},
+static const act_def acts[NNACT_ACT_COUNT] = {
+    NNACT_ELEMENTWISE_ACTS(ACT_DEF)
+    [NNACT_ACT_SOFTMAX] = {"softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
+                           NNACT_K_COUNT},
+};
+#undef ACT_DEF
+
+static const struct { const char *alias, *name; } aliases[] = {
+    {"linear", "identity"},
+    {"silu", "swish"},
+};
+
+nnact_status nnact_act_from_name(const char *name, nnact_act *out)
+{
+    if (!name || !out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: %s is NULL",
+                          name ? "out" : "name");
+    char key[32];
+    size_t len = strlen(name);
+    if (len >= sizeof key)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: unknown "
+                          "activation '%.64s'", name);
+    for (size_t i = 0; i <= len; i++)
+        key[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(key, aliases[i].alias))
+            strcpy(key, aliases[i].name);
+    for (int k = 0; k < NNACT_ACT_COUNT; k++)
+        if (!strcmp(key, acts[k].name)) {
+            out->kind = (nnact_act_kind)k;
+            out->alpha = acts[k].alpha;
+            out->beta = acts[k].beta;
+            return NNACT_OK;
+        }
+    return nnact_fail(NNACT_ERR_INVALID_ARG,
+                      "nnact_act_from_name: unknown activation '%s' (known: identity, "
+                      "linear, sigmoid, tanh, relu, leaky_relu, prelu, swish, silu, "
+                      "softmax)", name);
+}
+
+const char *nnact_act_name(nnact_act_kind kind)
+{
+    return (unsigned)kind < NNACT_ACT_COUNT ? acts[kind].name : NULL;
+}
+
+static nnact_status check_act(const nnact_act *act, const char *fn)
+{
+    if (!act)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: act is NULL", fn);
+    if ((unsigned)act->kind >= NNACT_ACT_COUNT)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: act->kind %d is out of range",
+                          fn, (int)act->kind);
+    if (!isfinite(act->alpha) || !isfinite(act->beta))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s parameter is not finite "
+                          "(alpha %g, beta %g)", fn, acts[act->kind].name,
+                          (double)act->alpha, (double)act->beta);
+    return NNACT_OK;
+}
+
+static size_t elementwise_groups(const nnact_ctx *ctx, size_t n)
+{
+    const size_t per_item = 16; /* VW in common.cl */
+    size_t items = (n + per_item - 1) / per_item;
+    return (items + ctx->elem_local - 1) / ctx->elem_local;
+}
+
+nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
+                               const nnact_tensor *x, nnact_tensor *y)
+{
+    const char *fn = "nnact_act_forward";
+    nnact_status st = nnact_check_ctx(ctx, fn);
+    if (st == NNACT_OK)
+        st = check_act(act, fn);
+    if (st != NNACT_OK)
+        return st;
+    if (act->kind == NNACT_ACT_SOFTMAX)
+        return nnact_softmax_forward(ctx, act->alpha, x, y);
+    if ((st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
+        (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK)
+        return st;
+    cl_ulong n = nnact_numel(x), xo = x->offset, yo = y->offset;
+    if (!n)
+        return NNACT_OK;
+    nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
+                        NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta)};
+    return nnact_launch(ctx, acts[act->kind].fwd, elementwise_groups(ctx, n),
+                        ctx->elem_local, sizeof args / sizeof args[0], args);
+}
+
+nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
+                                const nnact_tensor *x, const nnact_tensor *y,
+                                const nnact_tensor *dy, nnact_tensor *dx)
+{
+    const char *fn = "nnact_act_backward";
+    nnact_status st = nnact_check_ctx(ctx, fn);
+    if (st == NNACT_OK)
+        st = check_act(act, fn);
+    if (st != NNACT_OK)
+        return st;
+    if (act->kind == NNACT_ACT_SOFTMAX)
+        return nnact_softmax_backward(ctx, act->alpha, y, dy, dx);
+    const act_def *def = &acts[act->kind];
+    if ((st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
+        (st = nnact_check_same_shape(dy, "dy", dx, "dx", fn)) != NNACT_OK)
+        return st;
+    /* Only the tensor the derivative reads is required; the other is ignored. */
+    const nnact_tensor *in = def->needs == NNACT_NEEDS_X ? x
+                           : def->needs == NNACT_NEEDS_Y ? y : NULL;
+    const char *in_name = def->needs == NNACT_NEEDS_X ? "x" : "y";
+    if (def->needs != NNACT_NEEDS_NONE) {
+        if (!in)
+            return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL, but the %s "
+                              "derivative needs it", fn, in_name, def->name);
+        if ((st = nnact_check_tensor(ctx, in, fn, in_name)) != NNACT_OK ||
+            (st = nnact_check_same_shape(in, in_name, dy, "dy", fn)) != NNACT_OK)
+            return st;
+    }
+    cl_ulong n = nnact_numel(dy), dyo = dy->offset, dxo = dx->offset;
+    if (!n)
+        return NNACT_OK;
+    cl_mem none = NULL;
+    cl_ulong xo = def->needs == NNACT_NEEDS_X ? in->offset : 0;
+    cl_ulong yo = def->needs == NNACT_NEEDS_Y ? in->offset : 0;
+    cl_mem xb = def->needs == NNACT_NEEDS_X ? in->buf : none;
+    cl_mem yb = def->needs == NNACT_NEEDS_Y ? in->buf : none;
+    nnact_arg args[] = {NNACT_ARG(xb), NNACT_ARG(xo), NNACT_ARG(yb), NNACT_ARG(yo),
+                        NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
+                        NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
+                        NNACT_ARG(act->beta)};
+    return nnact_launch(ctx, def->bwd, elementwise_groups(ctx, n), ctx->elem_local,
+                        sizeof args / sizeof args[0], args);
+}

@@ -1,0 +1,199 @@
+/* Contexts: one device, one in-order queue, and the lazily built kernel
+ * programs of that device. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool env_true(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Fixed launch shapes: pocl compiles a kernel once per local size, and
+ * barrier-heavy large groups are slow on CPU devices. */
+static void choose_launch_shapes(nnact_ctx *ctx)
+{
+    size_t max_wg = 1;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL);
+    bool cpu = ctx->info.type == NNACT_DEVICE_CPU;
+    size_t elem = 64, reduce = cpu ? 16 : 256;
+    while (elem > max_wg)
+        elem /= 2;
+    while (reduce > max_wg)
+        reduce /= 2;
+    ctx->elem_local = elem ? elem : 1;
+    ctx->reduce_local = reduce ? reduce : 1;
+}
+
+static void choose_build_options(nnact_ctx *ctx)
+{
+    /* Strict IEEE: no fast-relaxed or finite-math options, ever. Correctly
+     * rounded division where the device offers it keeps (x - m)/T exact. */
+    cl_device_fp_config cfg = 0;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg, NULL);
+    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s",
+             (cfg & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
+                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+}
+
+static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
+{
+    if (!out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    (*out)->debug = env_true("NNACT_DEBUG");
+    return NNACT_OK;
+}
+
+nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
+{
+    nnact_ctx *ctx;
+    nnact_status st = ctx_alloc(&ctx, "nnact_ctx_create");
+    if (st != NNACT_OK)
+        return st;
+    *out = NULL;
+    cl_platform_id platform;
+    char why[1024] = "";
+    st = nnact_resolve_device(selector, &ctx->info, &platform, &ctx->device, why,
+                              sizeof why);
+    if (st != NNACT_OK) {
+        free(ctx);
+        return st;
+    }
+    if (ctx->debug)
+        fprintf(stderr, "nnact: %s\n", why);
+
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)platform, 0};
+    cl_int err;
+    ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
+    if (err != CL_SUCCESS) {
+        free(ctx);
+        return nnact_fail_cl(err, "nnact_ctx_create: clCreateContext");
+    }
+    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &err);
+    if (err != CL_SUCCESS) {
+        clReleaseContext(ctx->context);
+        free(ctx);
+        return nnact_fail_cl(err, "nnact_ctx_create: clCreateCommandQueue");
+    }
+    choose_launch_shapes(ctx);
+    choose_build_options(ctx);
+    *out = ctx;
+    return NNACT_OK;
+}
+
+/* Finds the listing indices of an adopted queue's device; sub-devices or
+ * devices hidden from the ICD loader keep UINT_MAX indices. */
+static void describe_adopted(nnact_ctx *ctx)
+{
+    cl_platform_id platform = NULL;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL);
+    unsigned pidx = (unsigned)-1, didx = (unsigned)-1;
+    cl_uint np = 0;
+    if (clGetPlatformIDs(0, NULL, &np) == CL_SUCCESS && np) {
+        cl_platform_id *plats = calloc(np, sizeof *plats);
+        if (plats && clGetPlatformIDs(np, plats, NULL) == CL_SUCCESS) {
+            for (cl_uint p = 0; p < np; p++) {
+                if (plats[p] != platform)
+                    continue;
+                cl_uint nd = 0;
+                clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
+                cl_device_id *devs = nd ? calloc(nd, sizeof *devs) : NULL;
+                if (devs && clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, devs, NULL) == CL_SUCCESS)
+                    for (cl_uint d = 0; d < nd; d++)
+                        if (devs[d] == ctx->device)
+                            pidx = p, didx = d;
+                free(devs);
+            }
+        }
+        free(plats);
+    }
+    nnact_describe_device(platform, ctx->device, pidx, didx, &ctx->info);
+}
+
+nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue)
+{
+    const char *fn = "nnact_ctx_create_from_queue";
+    if (out)
+        *out = NULL;
+    if (!queue)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: queue is NULL", fn);
+    nnact_ctx *ctx;
+    nnact_status st = ctx_alloc(&ctx, fn);
+    if (st != NNACT_OK)
+        return st;
+    *out = NULL;
+    cl_command_queue_properties qp = 0;
+    cl_int err = clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof qp, &qp, NULL);
+    if (err == CL_SUCCESS)
+        err = clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof ctx->context,
+                                    &ctx->context, NULL);
+    if (err == CL_SUCCESS)
+        err = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof ctx->device,
+                                    &ctx->device, NULL);
+    if (err != CL_SUCCESS) {
+        free(ctx);
+        if (err == CL_INVALID_COMMAND_QUEUE)
+            return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: queue is not a valid "
+                              "command queue (CL_INVALID_COMMAND_QUEUE)", fn);
+        return nnact_fail_cl(err, "nnact_ctx_create_from_queue: clGetCommandQueueInfo");
+    }
+    if (qp & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE) {
+        free(ctx);
+        return nnact_fail(NNACT_ERR_UNSUPPORTED, "%s: the queue is out-of-order; "
+                          "operations rely on in-order execution", fn);
+    }
+    clRetainCommandQueue(queue);
+    clRetainContext(ctx->context);
+    ctx->queue = queue;
+    describe_adopted(ctx);
+    choose_launch_shapes(ctx);
+    choose_build_options(ctx);
+    if (ctx->debug)
+        fprintf(stderr, "nnact: adopted the application's queue on '%s' (%s)\n",
+                ctx->info.device_name, ctx->info.platform_name);
+    *out = ctx;
+    return NNACT_OK;
+}
+
+void nnact_ctx_destroy(nnact_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    clFinish(ctx->queue);
+    for (size_t i = 0; i < NNACT_K_COUNT; i++)
+        if (ctx->kernels[i])
+            clReleaseKernel(ctx->kernels[i]);
+    for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
+        if (ctx->programs[i])
+            clReleaseProgram(ctx->programs[i]);
+    clReleaseCommandQueue(ctx->queue);
+    clReleaseContext(ctx->context);
+    free(ctx);
+}
+
+const nnact_device_info *nnact_ctx_device(const nnact_ctx *ctx)
+{
+    return ctx ? &ctx->info : NULL;
+}
+
+cl_command_queue nnact_ctx_queue(const nnact_ctx *ctx) { return ctx ? ctx->queue : NULL; }
+
+nnact_status nnact_ctx_finish(nnact_ctx *ctx)
+{
+    nnact_status st = nnact_check_ctx(ctx, "nnact_ctx_finish");
+    if (st != NNACT_OK)
+        return st;
+    cl_int err = clFinish(ctx->queue);
+    return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_ctx_finish: clFinish");
+}
+
+nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn)
+{
+    return ctx ? NNACT_OK : nnact_fail(NNACT_ERR_INVALID_ARG, "%s: ctx is NULL", fn);
+}

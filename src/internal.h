@@ -1,0 +1,106 @@
+/* Library-internal declarations: the context and tensor structs, error
+ * helpers, the kernel table and launch helpers. Not installed. */
+#ifndef NNACT_INTERNAL_H
+#define NNACT_INTERNAL_H
+
+#include "nnact.h"
+#include "act_list.h"
+
+#include <stdbool.h>
+
+/* ---- errors (error.c) ---- */
+#if defined(__GNUC__)
+#define NNACT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define NNACT_PRINTF(a, b)
+#endif
+
+/* Records a message for nnact_last_error() and returns status. */
+nnact_status nnact_fail(nnact_status status, const char *fmt, ...) NNACT_PRINTF(2, 3);
+/* Maps an OpenCL error to a status; message "<what>: CL_NAME (code)". */
+nnact_status nnact_fail_cl(cl_int err, const char *what);
+const char *nnact_cl_error_name(cl_int err);
+
+/* ---- devices (device.c, select.c) ---- */
+/* Pure selector over a device list (no OpenCL calls): on success *chosen is
+ * the index into devs; why (may be NULL) receives a sentence saying why. */
+nnact_status nnact_select_from(const nnact_device_info *devs, size_t n,
+                               const char *selector, size_t *chosen,
+                               char *why, size_t why_cap);
+/* "nvidia", "amd", "intel", "arm", "apple" for a CL_DEVICE_VENDOR string;
+ * NULL when unknown. */
+const char *nnact_vendor_keyword(const char *vendor);
+/* Fills info for one device; pidx/didx are its listing indices. */
+void nnact_describe_device(cl_platform_id platform, cl_device_id device,
+                           unsigned pidx, unsigned didx, nnact_device_info *info);
+/* Resolves a selector to an OpenCL device. */
+nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
+                                  cl_platform_id *platform, cl_device_id *device,
+                                  char *why, size_t why_cap);
+
+/* ---- kernels (program.c) ---- */
+typedef enum nnact_family {
+    NNACT_FAMILY_ACT,
+    NNACT_FAMILY_SOFTMAX,
+    NNACT_FAMILY_PRELU,
+    NNACT_FAMILY_COUNT
+} nnact_family;
+
+#define NNACT_ACT_KERNEL_IDS(name, KIND, da, db, needs) \
+    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd,
+typedef enum nnact_kernel_id {
+    NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
+    NNACT_K_softmax_fwd,
+    NNACT_K_softmax_bwd,
+    NNACT_K_prelu_fwd,
+    NNACT_K_prelu_bwd,
+    NNACT_K_prelu_dalpha,
+    NNACT_K_COUNT
+} nnact_kernel_id;
+#undef NNACT_ACT_KERNEL_IDS
+
+/* ---- context and tensors ---- */
+struct nnact_ctx {
+    cl_context context;
+    cl_device_id device;
+    cl_command_queue queue;
+    nnact_device_info info;
+    char build_options[160];
+    cl_program programs[NNACT_FAMILY_COUNT];
+    cl_kernel kernels[NNACT_K_COUNT];
+    size_t elem_local;   /* work-group size of elementwise kernels */
+    size_t reduce_local; /* work-group size of row reductions (power of 2) */
+    bool debug;
+};
+
+struct nnact_tensor {
+    nnact_ctx *ctx;
+    cl_mem buf; /* NULL for a zero-sized tensor */
+    size_t offset, rows, cols;
+};
+
+/* Argument checks; name is the parameter's name in the public API. */
+nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn);
+nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
+                                const char *fn, const char *name);
+nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
+                                    const nnact_tensor *b, const char *bn,
+                                    const char *fn);
+static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->cols; }
+
+/* ---- launching (launch.c) ---- */
+typedef struct nnact_arg {
+    size_t size;
+    const void *value; /* NULL with size > 0: __local memory of that size */
+} nnact_arg;
+#define NNACT_ARG(v) ((nnact_arg){sizeof(v), &(v)})
+#define NNACT_LOCAL(bytes) ((nnact_arg){(bytes), NULL})
+
+/* Gets (building on first use) a kernel of the context. */
+nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out);
+/* Sets the arguments and enqueues a 1-D range of groups*local items. */
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
+                          size_t local, size_t nargs, const nnact_arg *args);
+const char *nnact_kernel_name(nnact_kernel_id id);
+
+#endif

@@ -1,0 +1,139 @@
+/* Kernel programs: each family is built from its embedded sources once per
+ * context, on first use, so an application compiles only what it calls. */
+#include "internal.h"
+#include "cl_sources.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct family_def {
+    const char *name;
+    const char *sources[4]; /* NULL-terminated, concatenated in order */
+} family_def;
+
+static const family_def families[NNACT_FAMILY_COUNT] = {
+    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_list_h, nnact_cl_common_cl, nnact_cl_act_cl}},
+    [NNACT_FAMILY_SOFTMAX] = {"softmax", {nnact_cl_common_cl, nnact_cl_softmax_cl}},
+    [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
+};
+
+typedef struct kernel_def {
+    nnact_family family;
+    const char *name;
+} kernel_def;
+
+#define ACT_KERNEL_DEFS(name, KIND, da, db, needs)                                   \
+    [NNACT_K_act_##name##_fwd] = {NNACT_FAMILY_ACT, "act_" #name "_fwd"},            \
+    [NNACT_K_act_##name##_bwd] = {NNACT_FAMILY_ACT, "act_" #name "_bwd"},
+static const kernel_def kernels[NNACT_K_COUNT] = {
+    NNACT_ELEMENTWISE_ACTS(ACT_KERNEL_DEFS)
+    [NNACT_K_softmax_fwd] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd"},
+    [NNACT_K_softmax_bwd] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd"},
+    [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
+    [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
+    [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
+};
+#undef ACT_KERNEL_DEFS
+
+const char *nnact_kernel_name(nnact_kernel_id id)
+{
+    return (unsigned)id < NNACT_K_COUNT ? kernels[id].name : "?";
+}
+
+static nnact_status build_failure(nnact_ctx *ctx, cl_program prog, const char *family,
+                                  cl_int err)
+{
+    size_t len = 0;
+    clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+    char *log = malloc(len + 1);
+    if (log) {
+        log[0] = '\0';
+        clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, len, log, NULL);
+        log[len] = '\0';
+    }
+    nnact_status st = nnact_fail(NNACT_ERR_BUILD,
+                                 "building kernel family '%s' for '%s' with options "
+                                 "'%s' failed: %s (%d); build log:\n%s",
+                                 family, ctx->info.device_name, ctx->build_options,
+                                 nnact_cl_error_name(err), (int)err,
+                                 log && *log ? log : "(empty)");
+    free(log);
+    return st;
+}
+
+static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
+{
+    const family_def *def = &families[f];
+    const char *srcs[4]; /* OpenCL 1.2 headers take a non-const char ** */
+    cl_uint n = 0;
+    while (n < 4 && def->sources[n]) {
+        srcs[n] = def->sources[n];
+        n++;
+    }
+    cl_int err;
+    cl_program prog = clCreateProgramWithSource(ctx->context, n, srcs, NULL, &err);
+    if (err != CL_SUCCESS)
+        return nnact_fail_cl(err, "clCreateProgramWithSource");
+    err = clBuildProgram(prog, 1, &ctx->device, ctx->build_options, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        nnact_status st = build_failure(ctx, prog, def->name, err);
+        clReleaseProgram(prog);
+        return st;
+    }
+    if (ctx->debug)
+        fprintf(stderr, "nnact: built kernel family '%s' (%s)\n", def->name,
+                ctx->build_options);
+    ctx->programs[f] = prog;
+    return NNACT_OK;
+}
+
+nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out)
+{
+    if (ctx->kernels[id]) {
+        *out = ctx->kernels[id];
+        return NNACT_OK;
+    }
+    nnact_family f = kernels[id].family;
+    if (!ctx->programs[f]) {
+        nnact_status st = build_family(ctx, f);
+        if (st != NNACT_OK)
+            return st;
+    }
+    cl_int err;
+    cl_kernel k = clCreateKernel(ctx->programs[f], kernels[id].name, &err);
+    if (err != CL_SUCCESS) {
+        char what[128];
+        snprintf(what, sizeof what, "clCreateKernel(%s)", kernels[id].name);
+        return nnact_fail_cl(err, what);
+    }
+    ctx->kernels[id] = k;
+    *out = k;
+    return NNACT_OK;
+}
+
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
+                          size_t local, size_t nargs, const nnact_arg *args)
+{
+    cl_kernel k;
+    nnact_status st = nnact_kernel(ctx, id, &k);
+    if (st != NNACT_OK)
+        return st;
+    for (size_t i = 0; i < nargs; i++) {
+        cl_int err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].value);
+        if (err != CL_SUCCESS) {
+            char what[160];
+            snprintf(what, sizeof what, "clSetKernelArg(%s, arg %zu)", kernels[id].name, i);
+            return nnact_fail_cl(err, what);
+        }
+    }
+    size_t global = groups * local;
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char what[160];
+        snprintf(what, sizeof what, "clEnqueueNDRangeKernel(%s, %zu x %zu)",
+                 kernels[id].name, groups, local);
+        return nnact_fail_cl(err, what);
+    }
+    return NNACT_OK;
+}

@@ -1,0 +1,59 @@
+/* Row-wise softmax and its O(cols) vector-Jacobian product: one work-group
+ * of ctx->reduce_local items per row. */
+#include "internal.h"
+
+#include <math.h>
+
+static nnact_status check_temperature(float t, const char *fn)
+{
+    if (!isfinite(t) || !(t > 0.0f))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: temperature must be finite and "
+                          "> 0 (got %g)", fn, (double)t);
+    return NNACT_OK;
+}
+
+nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
+                                   const nnact_tensor *x, nnact_tensor *y)
+{
+    const char *fn = "nnact_softmax_forward";
+    nnact_status st;
+    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
+        (st = check_temperature(temperature, fn)) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
+        (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK)
+        return st;
+    if (!nnact_numel(x))
+        return NNACT_OK;
+    cl_ulong xo = x->offset, yo = y->offset, cols = x->cols;
+    nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
+                        NNACT_ARG(cols), NNACT_ARG(temperature),
+                        NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
+    return nnact_launch(ctx, NNACT_K_softmax_fwd, x->rows, ctx->reduce_local,
+                        sizeof args / sizeof args[0], args);
+}
+
+nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
+                                    const nnact_tensor *y, const nnact_tensor *dy,
+                                    nnact_tensor *dx)
+{
+    const char *fn = "nnact_softmax_backward";
+    nnact_status st;
+    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
+        (st = check_temperature(temperature, fn)) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
+        (st = nnact_check_same_shape(y, "y", dy, "dy", fn)) != NNACT_OK ||
+        (st = nnact_check_same_shape(dy, "dy", dx, "dx", fn)) != NNACT_OK)
+        return st;
+    if (!nnact_numel(y))
+        return NNACT_OK;
+    cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols;
+    nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
+                        NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
+                        NNACT_ARG(cols), NNACT_ARG(temperature),
+                        NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
+    return nnact_launch(ctx, NNACT_K_softmax_bwd, y->rows, ctx->reduce_local,
+                        sizeof args / sizeof args[0], args);
+}
