@@ -1,0 +1,47 @@
+/* Independent host reference for the tests and `nnact-info --selftest`:
+ * every formula written again in long double, from the mathematical
+ * definition, never shared with the kernels (a shared formula cannot catch
+ * a wrong one). Tolerances are the bars of the core issue. */
+#ifndef NNACT_REFERENCE_H
+#define NNACT_REFERENCE_H
+
+#include <nnact.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* f(x) of an elementwise activation (not softmax) at a float input. */
+long double ref_act_forward(const nnact_act *act, float x);
+
+/* f'(x) from the definition, at x. */
+long double ref_act_derivative(const nnact_act *act, long double x);
+
+/* The backward result for the float inputs the kernel receives: dy * f'
+ * where f' is computed from y for sigmoid and tanh and from x otherwise. */
+long double ref_act_backward(const nnact_act *act, float x, float y, float dy);
+
+/* Bars: forward 4e-6*|ref| + FLT_MIN, plus the error that rounding an
+ * argument to float before a transcendental (beta*x for swish) causes;
+ * backward the same plus 1e-7*|dy|. */
+long double ref_act_forward_tol(const nnact_act *act, float x);
+long double ref_act_backward_tol(const nnact_act *act, float x, float y, float dy);
+
+/* Row-wise softmax with temperature T into rows*cols long doubles, with the
+ * -inf/NaN rules; tol receives the per-element bar (may be NULL). */
+void ref_softmax_forward(const float *x, size_t rows, size_t cols, float T,
+                         long double *y, long double *tol);
+void ref_softmax_backward(const float *y, const float *dy, size_t rows, size_t cols,
+                          float T, long double *dx, long double *tol);
+
+/* Learnable PReLU; alpha has 1 or cols entries. dalpha has as many entries
+ * as alpha; dalpha_tol receives 4e-6 * sum |dy*x| for each. */
+void ref_prelu_forward(const float *x, size_t rows, size_t cols, const float *alpha,
+                       size_t n_alpha, long double *y);
+void ref_prelu_backward(const float *x, const float *dy, size_t rows, size_t cols,
+                        const float *alpha, size_t n_alpha, long double *dx,
+                        long double *dalpha, long double *dalpha_tol);
+
+/* NaN-aware comparison: a NaN reference wants NaN, an infinite one the same
+ * infinity, a finite one |got - ref| <= tol. */
+bool ref_matches(float got, long double ref, long double tol);
+
+#endif

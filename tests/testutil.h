@@ -1,0 +1,54 @@
+/* Helpers shared by the Check suites: a context made in a checked fixture
+ * (Check forks each test; OpenCL must not be touched before the fork),
+ * NaN-poisoned device tensors, and deterministic random inputs. */
+#ifndef NNACT_TESTUTIL_H
+#define NNACT_TESTUTIL_H
+
+#include <check.h>
+#include <nnact.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The context of the running test; made by tu_setup (a checked fixture). */
+extern nnact_ctx *tu_ctx;
+void tu_setup(void);
+void tu_teardown(void);
+
+/* ck_assert that a call returned NNACT_OK, printing the message otherwise. */
+#define TU_OK(call)                                                              \
+    do {                                                                         \
+        nnact_status tu_st_ = (call);                                            \
+        ck_assert_msg(tu_st_ == NNACT_OK, "%s -> %s: %s", #call,                 \
+                      nnact_status_string(tu_st_), nnact_last_error());          \
+    } while (0)
+
+/* ck_assert that a call failed with the given status and a message that
+ * contains the given text. */
+#define TU_FAILS(call, status, text)                                             \
+    do {                                                                         \
+        nnact_status tu_st_ = (call);                                            \
+        ck_assert_msg(tu_st_ == (status), "%s -> %s (wanted %s): %s", #call,     \
+                      nnact_status_string(tu_st_), nnact_status_string(status),  \
+                      nnact_last_error());                                       \
+        ck_assert_msg(strstr(nnact_last_error(), (text)) != NULL,                \
+                      "%s: message '%s' lacks '%s'", #call, nnact_last_error(),  \
+                      (text));                                                   \
+    } while (0)
+
+/* A rows x cols tensor holding host (or NaN everywhere when host is NULL). */
+nnact_tensor *tu_tensor(size_t rows, size_t cols, const float *host);
+/* Overwrites a tensor with NaN, so an element a kernel skips is caught. */
+void tu_poison(nnact_tensor *t);
+/* Reads a tensor into a new malloc'd array. */
+float *tu_read(const nnact_tensor *t);
+
+/* Deterministic uniform floats in [-scale, scale] (xorshift, fixed seed). */
+void tu_random(float *out, size_t n, float scale, uint64_t seed);
+
+/* Runs a suite with CK_ENV so CK_RUN_SUITE/CK_FORK work; returns exit code. */
+int tu_run(Suite *s);
+
+#endif
