@@ -1,0 +1,266 @@
+/* nnact-info: lists every OpenCL platform and device, marks the one the
+ * selector picks, and with --selftest runs every kernel once against the
+ * independent host reference. Built only on the public header. */
+#include <nnact.h>
+#include "reference.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_name(nnact_device_type t)
+{
+    switch (t) {
+    case NNACT_DEVICE_CPU: return "cpu";
+    case NNACT_DEVICE_GPU: return "gpu";
+    case NNACT_DEVICE_ACCELERATOR: return "accelerator";
+    default: return "other";
+    }
+}
+
+static int list_devices(const char *selector)
+{
+    size_t n = 0;
+    nnact_status st = nnact_devices(NULL, 0, &n);
+    if (st != NNACT_OK) {
+        fprintf(stderr, "nnact-info: %s\n", nnact_last_error());
+        return 1;
+    }
+    if (n == 0) {
+        printf("No OpenCL platform or device found. Install an ICD such as pocl "
+               "(Debian: apt-get install pocl-opencl-icd) or a GPU driver.\n");
+        return 1;
+    }
+    nnact_device_info *devs = calloc(n, sizeof *devs);
+    if (!devs || nnact_devices(devs, n, &n) != NNACT_OK) {
+        fprintf(stderr, "nnact-info: %s\n", devs ? nnact_last_error() : "out of memory");
+        free(devs);
+        return 1;
+    }
+    nnact_device_info chosen;
+    st = nnact_device_select(selector, &chosen);
+    const char *shown = selector ? selector : getenv("NNACT_DEVICE");
+    printf("%-5s %-11s %-8s %9s %4s %-4s %-4s  %s\n", "P:D", "type", "vendor", "memory",
+           "CUs", "fp16", "fp64", "device  [platform]");
+    for (size_t i = 0; i < n; i++) {
+        const nnact_device_info *d = &devs[i];
+        int mark = st == NNACT_OK && d->platform_index == chosen.platform_index &&
+                   d->device_index == chosen.device_index;
+        char idx[24];
+        snprintf(idx, sizeof idx, "%u:%u", d->platform_index, d->device_index);
+        printf("%-5s %-11s %-8.8s %6.1f GiB %4u %-4s %-4s  %s  [%s, %s, driver %s]%s\n",
+               idx, type_name(d->type), d->vendor,
+               (double)d->global_mem_bytes / (1024.0 * 1024.0 * 1024.0),
+               d->compute_units, d->fp16 ? "yes" : "no", d->fp64 ? "yes" : "no",
+               d->device_name, d->platform_name, d->platform_version,
+               d->driver_version, mark ? "   <- selected" : "");
+    }
+    if (st == NNACT_OK)
+        printf("\nSelected %u:%u '%s' (selector '%s').\n", chosen.platform_index,
+               chosen.device_index, chosen.device_name, shown && *shown ? shown : "auto");
+    else
+        printf("\nSelector '%s' matches nothing: %s\n", shown ? shown : "auto",
+               nnact_last_error());
+    free(devs);
+    return st == NNACT_OK ? 0 : 1;
+}
+
+/* ---- selftest ---- */
+
+typedef struct tally { int passed, failed; } tally;
+
+static void report(tally *t, const char *op, size_t bad, size_t n, const char *detail)
+{
+    if (bad) {
+        t->failed++;
+        printf("FAIL  %-22s %zu of %zu elements out of bounds; first: %s\n", op, bad, n, detail);
+    } else {
+        t->passed++;
+        printf("ok    %-22s %zu elements\n", op, n);
+    }
+}
+
+#define CHECK(call)                                                                \
+    do {                                                                           \
+        nnact_status st_ = (call);                                                 \
+        if (st_ != NNACT_OK) {                                                     \
+            printf("FAIL  %s: %s: %s\n", #call, nnact_status_string(st_),           \
+                   nnact_last_error());                                            \
+            goto fail;                                                             \
+        }                                                                          \
+    } while (0)
+
+enum { ROWS = 7, COLS = 67, N = ROWS * COLS };
+
+static void make_inputs(float *x, float *dy)
+{
+    static const float edges[] = {0.0f, -0.0f, 1.0f, -1.0f, 1000.0f, -1000.0f, 100.0f,
+                                  -100.0f, 1e-40f, -1e-40f, FLT_MIN, FLT_MAX, -FLT_MAX,
+                                  INFINITY, -INFINITY, 20.0f, -20.0f, 88.0f, -88.0f};
+    const size_t ne = sizeof edges / sizeof edges[0];
+    unsigned s = 12345;
+    for (size_t i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        float u = (float)((s >> 8) & 0xffff) / 65535.0f * 2.0f - 1.0f;
+        x[i] = i < ne ? edges[i] : u * (i % 3 == 0 ? 1.0f : i % 3 == 1 ? 10.0f : 100.0f);
+        dy[i] = (float)((s >> 4) & 0xff) / 128.0f - 1.0f;
+    }
+}
+
+static void compare(tally *t, const char *op, const float *got, const long double *ref,
+                    const long double *tol, const float *in)
+{
+    size_t bad = 0;
+    char detail[256] = "";
+    for (size_t i = 0; i < N; i++)
+        if (!ref_matches(got[i], ref[i], tol[i]) && bad++ == 0)
+            snprintf(detail, sizeof detail, "[%zu] input %.9g got %.9g want %.9Lg (tol %.3Lg)",
+                     i, in ? (double)in[i] : 0.0, (double)got[i], ref[i], tol[i]);
+    report(t, op, bad, N, detail);
+}
+
+static int selftest(const char *selector)
+{
+    tally t = {0, 0};
+    nnact_ctx *ctx = NULL;
+    nnact_tensor *tx = NULL, *ty = NULL, *tdy = NULL, *tdx = NULL, *ta = NULL, *tda = NULL;
+    static float x[N], y[N], dy[N], dx[N];
+    static long double ref[N], tol[N];
+    make_inputs(x, dy);
+
+    CHECK(nnact_ctx_create(&ctx, selector));
+    printf("Self-test on '%s' (%s)\n", nnact_ctx_device(ctx)->device_name,
+           nnact_ctx_device(ctx)->platform_name);
+    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tx));
+    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &ty));
+    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tdy));
+    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tdx));
+    CHECK(nnact_tensor_write(tx, x));
+    CHECK(nnact_tensor_write(tdy, dy));
+
+    for (int k = 0; k < NNACT_ACT_COUNT; k++) {
+        if (k == NNACT_ACT_SOFTMAX)
+            continue;
+        nnact_act act;
+        CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
+        char op[64];
+        CHECK(nnact_act_forward(ctx, &act, tx, ty));
+        CHECK(nnact_tensor_read(ty, y));
+        for (size_t i = 0; i < N; i++) {
+            ref[i] = ref_act_forward(&act, x[i]);
+            tol[i] = ref_act_forward_tol(&act, x[i]);
+        }
+        snprintf(op, sizeof op, "%s forward", nnact_act_name(act.kind));
+        compare(&t, op, y, ref, tol, x);
+
+        CHECK(nnact_act_backward(ctx, &act, tx, ty, tdy, tdx));
+        CHECK(nnact_tensor_read(tdx, dx));
+        for (size_t i = 0; i < N; i++) {
+            ref[i] = ref_act_backward(&act, x[i], y[i], dy[i]);
+            tol[i] = ref_act_backward_tol(&act, x[i], y[i], dy[i]);
+        }
+        snprintf(op, sizeof op, "%s backward", nnact_act_name(act.kind));
+        compare(&t, op, dx, ref, tol, x);
+    }
+
+    /* Softmax on finite inputs (the edge rows are covered by the test suite). */
+    for (size_t i = 0; i < N; i++)
+        x[i] = isfinite(x[i]) ? fmodf(x[i], 50.0f) : -INFINITY;
+    CHECK(nnact_tensor_write(tx, x));
+    CHECK(nnact_softmax_forward(ctx, 1.5f, tx, ty));
+    CHECK(nnact_tensor_read(ty, y));
+    ref_softmax_forward(x, ROWS, COLS, 1.5f, ref, tol);
+    compare(&t, "softmax forward", y, ref, tol, x);
+    CHECK(nnact_softmax_backward(ctx, 1.5f, ty, tdy, tdx));
+    CHECK(nnact_tensor_read(tdx, dx));
+    ref_softmax_backward(y, dy, ROWS, COLS, 1.5f, ref, tol);
+    compare(&t, "softmax backward", dx, ref, tol, y);
+
+    /* Learnable PReLU, per-column slopes. */
+    float alpha[COLS], dalpha[COLS];
+    long double dref[COLS], dtol[COLS];
+    for (size_t c = 0; c < COLS; c++)
+        alpha[c] = 0.01f * (float)(c % 9) - 0.02f;
+    CHECK(nnact_tensor_create(ctx, 1, COLS, &ta));
+    CHECK(nnact_tensor_create(ctx, 1, COLS, &tda));
+    CHECK(nnact_tensor_write(ta, alpha));
+    CHECK(nnact_prelu_forward(ctx, tx, ta, ty));
+    CHECK(nnact_tensor_read(ty, y));
+    ref_prelu_forward(x, ROWS, COLS, alpha, COLS, ref);
+    for (size_t i = 0; i < N; i++)
+        tol[i] = 4e-6L * fabsl(ref[i]) + FLT_MIN;
+    compare(&t, "prelu forward", y, ref, tol, x);
+    CHECK(nnact_prelu_backward(ctx, tx, ta, tdy, tdx, tda));
+    CHECK(nnact_tensor_read(tdx, dx));
+    CHECK(nnact_tensor_read(tda, dalpha));
+    ref_prelu_backward(x, dy, ROWS, COLS, alpha, COLS, ref, dref, dtol);
+    for (size_t i = 0; i < N; i++)
+        tol[i] = 4e-6L * fabsl(ref[i]) + 1e-7L * fabsl((long double)dy[i]) + FLT_MIN;
+    compare(&t, "prelu backward dx", dx, ref, tol, x);
+    size_t bad = 0;
+    char detail[160] = "";
+    for (size_t c = 0; c < COLS; c++)
+        if (!ref_matches(dalpha[c], dref[c], dtol[c] + FLT_MIN) && bad++ == 0)
+            snprintf(detail, sizeof detail, "[%zu] got %.9g want %.9Lg", c,
+                     (double)dalpha[c], dref[c]);
+    report(&t, "prelu backward dalpha", bad, COLS, detail);
+
+    nnact_tensor_destroy(ta);
+    nnact_tensor_destroy(tda);
+    nnact_tensor_destroy(tx);
+    nnact_tensor_destroy(ty);
+    nnact_tensor_destroy(tdy);
+    nnact_tensor_destroy(tdx);
+    nnact_ctx_destroy(ctx);
+    printf("selftest: %d passed, %d failed\n", t.passed, t.failed);
+    return t.failed ? 1 : 0;
+fail:
+    nnact_tensor_destroy(ta);
+    nnact_tensor_destroy(tda);
+    nnact_tensor_destroy(tx);
+    nnact_tensor_destroy(ty);
+    nnact_tensor_destroy(tdy);
+    nnact_tensor_destroy(tdx);
+    nnact_ctx_destroy(ctx);
+    printf("selftest: %d passed, %d failed\n", t.passed, t.failed + 1);
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nnact-info [--device SEL] [--selftest]\n"
+               "  Lists OpenCL platforms and devices and marks the selected one.\n"
+               "  --device SEL  selector (overrides NNACT_DEVICE), e.g. gpu,cpu or 0:1\n"
+               "  --selftest    run every kernel once against the host reference;\n"
+               "                exit status 1 on any mismatch\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *selector = NULL;
+    int do_selftest = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+            selector = argv[++i];
+        } else if (!strncmp(argv[i], "--device=", 9)) {
+            selector = argv[i] + 9;
+        } else if (!strcmp(argv[i], "--selftest")) {
+            do_selftest = 1;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "nnact-info: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    int rc = list_devices(selector);
+    if (do_selftest) {
+        printf("\n");
+        rc = selftest(selector);
+    }
+    return rc;
+}
