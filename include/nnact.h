@@ -86,6 +86,9 @@ typedef struct nnact_device_info {
     int host_unified_memory;  /* integrated GPU / CPU device */
 } nnact_device_info;
 
+/* "cpu", "gpu", "accelerator" or "other" (the selector's type keywords). */
+NNACT_API const char *nnact_device_type_name(nnact_device_type type);
+
 /* Lists every device of every platform. *count always receives the total;
  * at most cap entries are written to out (out may be NULL when cap is 0).
  * No OpenCL platform: NNACT_OK with *count = 0.

@@ -87,7 +87,7 @@ static bool better(const nnact_device_info *a, const nnact_device_info *b)
     return a->device_index < b->device_index;
 }
 
-static const char *type_name(nnact_device_type t)
+const char *nnact_device_type_name(nnact_device_type t)
 {
     switch (t) {
     case NNACT_DEVICE_CPU: return "cpu";
@@ -123,7 +123,7 @@ static bool matches(const nnact_device_info *d, const char *item)
     if (!strcmp(item, "auto"))
         return true;
     if (!strcmp(item, "cpu") || !strcmp(item, "gpu") || !strcmp(item, "accelerator"))
-        return !strcmp(item, type_name(d->type));
+        return !strcmp(item, nnact_device_type_name(d->type));
     if (!strcmp(item, "pocl"))
         return is_pocl(d);
     static const char *const vendors[] = {"nvidia", "amd", "intel", "arm", "apple"};
@@ -141,7 +141,7 @@ static void list_devices(char *buf, size_t cap, const nnact_device_info *devs, s
     for (size_t i = 0; i < n && used < cap; i++) {
         int w = snprintf(buf + used, cap - used, "%s %u:%u %s '%s' on '%s'",
                          i ? ";" : "", devs[i].platform_index, devs[i].device_index,
-                         type_name(devs[i].type), devs[i].device_name,
+                         nnact_device_type_name(devs[i].type), devs[i].device_name,
                          devs[i].platform_name);
         if (w < 0)
             break;
@@ -186,7 +186,7 @@ nnact_status nnact_select_from(const nnact_device_info *devs, size_t n,
                              "(best ranked of its matches: discrete GPU, GPU, "
                              "accelerator, CPU; then memory; then index)",
                              selector, key, devs[best].platform_index,
-                             devs[best].device_index, type_name(devs[best].type),
+                             devs[best].device_index, nnact_device_type_name(devs[best].type),
                              devs[best].device_name, devs[best].platform_name);
                 return NNACT_OK;
             }
