@@ -52,3 +52,26 @@ inline float group_max(float v, __local float *scratch)
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+
+/* Loads a full vector or, for the ragged tail, the valid part padded with 0. */
+inline vfloat load_part(__global const float *p, ulong base, uint count)
+{
+    if (count == VW)
+        return VLOAD(0, p + base);
+    float tmp[VW];
+    for (uint k = 0; k < VW; k++)
+        tmp[k] = k < count ? p[base + k] : 0.0f;
+    return VLOAD(0, tmp);
+}
+
+inline void store_part(vfloat v, __global float *p, ulong base, uint count)
+{
+    if (count == VW) {
+        VSTORE(v, 0, p + base);
+        return;
+    }
+    float tmp[VW];
+    VSTORE(v, 0, tmp);
+    for (uint k = 0; k < count; k++)
+        p[base + k] = tmp[k];
+}

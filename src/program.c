@@ -13,7 +13,8 @@ typedef struct family_def {
 } family_def;
 
 static const family_def families[NNACT_FAMILY_COUNT] = {
-    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_list_h, nnact_cl_common_cl, nnact_cl_act_cl}},
+    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_list_h, nnact_cl_common_cl,
+                                   nnact_cl_act_formulas_cl, nnact_cl_act_cl}},
     [NNACT_FAMILY_SOFTMAX] = {"softmax", {nnact_cl_common_cl, nnact_cl_softmax_cl}},
     [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
 };

@@ -1,0 +1,78 @@
+/* Elementwise activations: each formula and derivative is written once here,
+ * on vectors, as <name>_fwd(x, alpha, beta) and <name>_bwd(x, y, dy, alpha,
+ * beta). act.cl and dense.cl instantiate kernels from them via act_list.h.
+ * Forms are the stable ones of notes/numerics.md: no exp of a positive
+ * argument, no inf*0 at the limits. */
+
+/* sigma(|t|) and sigma(-|t|) from one exp that never overflows. */
+inline void sigmoid_pair(vfloat t, vfloat *pos, vfloat *neg)
+{
+    vfloat e = exp(-fabs(t));
+    *pos = 1.0f / (1.0f + e);
+    *neg = e * *pos;
+}
+
+inline vfloat sigmoid_of(vfloat t)
+{
+    vfloat p, q;
+    sigmoid_pair(t, &p, &q);
+    return select(q, p, t >= 0.0f);
+}
+
+/* A NaN x must reach dx even where the derivative would select a constant. */
+inline vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
+
+inline vfloat identity_fwd(vfloat x, float a, float b) { return x; }
+inline vfloat identity_bwd(vfloat x, vfloat y, vfloat dy, float a, float b) { return dy; }
+
+inline vfloat sigmoid_fwd(vfloat x, float a, float b) { return sigmoid_of(x); }
+inline vfloat sigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    return dy * (y * (1.0f - y));
+}
+
+inline vfloat tanh_fwd(vfloat x, float a, float b) { return tanh(x); }
+/* (1-y)(1+y) keeps 1-y exact near |y| = 1, unlike 1 - y*y. */
+inline vfloat tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    return dy * ((1.0f - y) * (1.0f + y));
+}
+
+/* x < 0 ? 0 : x lets NaN through, unlike fmax(x, 0). */
+inline vfloat relu_fwd(vfloat x, float a, float b) { return select(x, VZERO, x < 0.0f); }
+inline vfloat relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    return keep_nan(x, select(VZERO, dy, x > 0.0f));
+}
+
+inline vfloat leaky_relu_fwd(vfloat x, float a, float b) { return select(a * x, x, x > 0.0f); }
+inline vfloat leaky_relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    return keep_nan(x, select(a * dy, dy, x > 0.0f));
+}
+
+inline vfloat prelu_fwd(vfloat x, float a, float b) { return leaky_relu_fwd(x, a, b); }
+inline vfloat prelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    return leaky_relu_bwd(x, y, dy, a, b);
+}
+
+/* swish = x*s with s = sigma(b*x). Where s underflows to 0 the product is a
+ * signed zero (x may be -inf there). */
+inline vfloat swish_fwd(vfloat x, float a, float b)
+{
+    vfloat s = sigmoid_of(b * x);
+    return select(x * s, copysign(VZERO, x), s == 0.0f);
+}
+/* swish' = s + b*x*s*(1-s). b is folded into the small factor first so that
+ * b*x never overflows; where s*(1-s) underflows the term's true value is
+ * negligible and swish' is s itself (this also gives the limits 1 and 0). */
+inline vfloat swish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+{
+    vfloat t = b * x, p, q;
+    sigmoid_pair(t, &p, &q);
+    vfloat s = select(q, p, t >= 0.0f);
+    vfloat g = p * q; /* s*(1-s) */
+    vfloat d = select(s + x * (b * g), s, g == 0.0f);
+    return dy * d;
+}
