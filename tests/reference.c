@@ -1,2 +1,336 @@
-/* Placeholder: replaced by the real reference. */
+/* Independent long-double reference: see reference.h.
+ *
+ * Every value here is computed from the mathematical definition in long
+ * double (64-bit mantissa on x86), never from the kernels' float forms:
+ *   sigmoid(t) = 1 / (1 + e^-t)        sigmoid'(t) = e^-|t| / (1 + e^-|t|)^2
+ *   tanh(x)    = tanhl(x)              tanh'(x)    = 1 / cosh^2(x)
+ *   swish(x)   = x sigmoid(beta x)     swish'(x)   = s + beta x s (1 - s)
+ * In long double e^t does not overflow anywhere a float argument can take
+ * it that matters (e^11356 is the limit), and every infinite argument is
+ * given its limit explicitly.
+ *
+ * Backward results: sigmoid and tanh from the float y the kernel received
+ * (dy y (1 - y) and dy (1 - y^2) in long double); relu, leaky relu, prelu and
+ * swish from x; identity is dy. relu'(0) = 0; leaky relu and prelu use the
+ * slope for x <= 0.
+ *
+ * NaN rules: a NaN in the input the derivative reads gives NaN. A NaN (or
+ * infinite) dy gives NaN, except where the derivative is exactly 0 (or, for
+ * an infinite dy, so small that it is 0 in float): there 0 * dy has no
+ * meaning and both 0 and NaN are accepted. ref_act_backward then returns 0
+ * and ref_act_backward_tol returns the marker REF_NAN_OR_ZERO (negative),
+ * which ref_matches understands. */
 #include "reference.h"
+
+#include <float.h>
+#include <math.h>
+
+/* ---- Scalar definitions ------------------------------------------------ */
+
+static long double sig(long double t) { return 1.0L / (1.0L + expl(-t)); }
+
+/* sigmoid'(t), written symmetric so that e^-|t| never overflows. */
+static long double sig_d(long double t)
+{
+    long double e = expl(-fabsl(t));
+    return e / ((1.0L + e) * (1.0L + e));
+}
+
+/* swish at x with the sigmoid taken at t (t = beta x exactly, or rounded). */
+static long double swish_at(long double x, long double t) { return x * sig(t); }
+
+static long double swish_d_at(long double x, long double beta, long double t)
+{
+    return sig(t) + beta * x * sig_d(t);
+}
+
+/* Limits of swish and swish' at x = +-inf for any beta. */
+static long double swish_inf(long double x, long double beta)
+{
+    if (beta == 0.0L)
+        return x / 2;
+    return (x > 0) == (beta > 0) ? x : 0.0L; /* x sigma(+inf) or x sigma(-inf) -> 0 */
+}
+
+static long double swish_d_inf(long double x, long double beta)
+{
+    if (beta == 0.0L)
+        return 0.5L;
+    return (x > 0) == (beta > 0) ? 1.0L : 0.0L;
+}
+
+long double ref_act_forward(const nnact_act *act, float xf)
+{
+    const long double x = xf, a = act->alpha, b = act->beta;
+    if (isnan(xf))
+        return NAN;
+    switch (act->kind) {
+    case NNACT_ACT_IDENTITY:
+        return x;
+    case NNACT_ACT_SIGMOID:
+        return sig(x);
+    case NNACT_ACT_TANH:
+        return tanhl(x);
+    case NNACT_ACT_RELU:
+        return x > 0 ? x : 0.0L;
+    case NNACT_ACT_LEAKY_RELU:
+    case NNACT_ACT_PRELU:
+        return x > 0 ? x : a * x;
+    case NNACT_ACT_SWISH:
+        return isinf(xf) ? swish_inf(x, b) : swish_at(x, b * x);
+    default:
+        return NAN;
+    }
+}
+
+long double ref_act_derivative(const nnact_act *act, long double x)
+{
+    const long double a = act->alpha, b = act->beta;
+    if (isnan(x))
+        return NAN;
+    switch (act->kind) {
+    case NNACT_ACT_IDENTITY:
+        return 1.0L;
+    case NNACT_ACT_SIGMOID:
+        return sig_d(x);
+    case NNACT_ACT_TANH: {
+        long double c = coshl(x); /* inf for huge |x|: derivative 0 */
+        return 1.0L / (c * c);
+    }
+    case NNACT_ACT_RELU:
+        return x > 0 ? 1.0L : 0.0L;
+    case NNACT_ACT_LEAKY_RELU:
+    case NNACT_ACT_PRELU:
+        return x > 0 ? 1.0L : a;
+    case NNACT_ACT_SWISH:
+        return isinf(x) ? swish_d_inf(x, b) : swish_d_at(x, b, b * x);
+    default:
+        return NAN;
+    }
+}
+
+/* The derivative the backward pass multiplies dy by, from the input the
+ * kernel reads; NaN when that input is NaN. */
+static long double backward_factor(const nnact_act *act, float x, float y)
+{
+    const long double yl = y;
+    switch (act->kind) {
+    case NNACT_ACT_IDENTITY:
+        return 1.0L;
+    case NNACT_ACT_SIGMOID:
+        return yl * (1.0L - yl); /* NaN y -> NaN */
+    case NNACT_ACT_TANH:
+        return 1.0L - yl * yl;
+    default:
+        return ref_act_derivative(act, x);
+    }
+}
+
+/* Where 0 * dy is meaningless: dy NaN at an exact-zero derivative, or dy
+ * infinite at a derivative that is 0 in float (|d| below half the smallest
+ * subnormal, where the kernel's product is inf * 0). */
+static bool nan_or_zero(long double d, float dy)
+{
+    if (isnan(d))
+        return false;
+    if (isnan(dy))
+        return d == 0.0L;
+    if (isinf(dy))
+        return fabsl(d) <= (long double)FLT_TRUE_MIN / 2;
+    return false;
+}
+
+long double ref_act_backward(const nnact_act *act, float x, float y, float dy)
+{
+    long double d = backward_factor(act, x, y);
+    if (nan_or_zero(d, dy))
+        return 0.0L;
+    return (long double)dy * d;
+}
+
+/* ---- Tolerances -------------------------------------------------------- */
+
+static long double forward_rounding(const nnact_act *act, float x)
+{
+    if (act->kind != NNACT_ACT_SWISH || !isfinite(x))
+        return 0.0L;
+    const long double b = act->beta, xl = x;
+    const float tf = (float)(b * xl); /* the float product the kernel forms */
+    return fabsl(swish_at(xl, b * xl) - swish_at(xl, tf));
+}
+
+static long double backward_rounding(const nnact_act *act, float x)
+{
+    if (act->kind != NNACT_ACT_SWISH || !isfinite(x))
+        return 0.0L;
+    const long double b = act->beta, xl = x;
+    const float tf = (float)(b * xl);
+    return fabsl(swish_d_at(xl, b, b * xl) - swish_d_at(xl, b, tf));
+}
+
+long double ref_act_forward_tol(const nnact_act *act, float x)
+{
+    long double r = ref_act_forward(act, x);
+    if (!isfinite(r))
+        return 0.0L; /* ref_matches wants the same NaN or infinity */
+    return 4e-6L * fabsl(r) + FLT_MIN + forward_rounding(act, x);
+}
+
+long double ref_act_backward_tol(const nnact_act *act, float x, float y, float dy)
+{
+    long double d = backward_factor(act, x, y);
+    if (nan_or_zero(d, dy))
+        return REF_NAN_OR_ZERO;
+    long double r = (long double)dy * d;
+    if (!isfinite(r))
+        return 0.0L;
+    long double ady = fabsl((long double)dy);
+    return 4e-6L * fabsl(r) + FLT_MIN + 1e-7L * ady + ady * backward_rounding(act, x);
+}
+
+/* ---- Softmax ----------------------------------------------------------- */
+
+/* Row status: 0 normal, 1 all -inf (zeros), 2 NaN or +inf (NaN). */
+static int row_kind(const float *x, size_t cols, float *max)
+{
+    float m = -INFINITY;
+    for (size_t j = 0; j < cols; j++) {
+        if (isnan(x[j]) || x[j] == INFINITY)
+            return 2;
+        if (x[j] > m)
+            m = x[j];
+    }
+    *max = m;
+    return m == -INFINITY ? 1 : 0;
+}
+
+/* exp((x - m)/T) / sum into y at exact arguments (round = 0) or at the
+ * arguments rounded to float as a float kernel forms them (round = 1). */
+static void softmax_row(const float *x, size_t cols, float m, float T, int round,
+                        long double *y)
+{
+    long double sum = 0.0L;
+    for (size_t j = 0; j < cols; j++) {
+        long double arg;
+        if (round) {
+            float d = x[j] - m; /* float subtraction, then float division */
+            arg = (long double)(d / T);
+        } else {
+            arg = ((long double)x[j] - (long double)m) / (long double)T;
+        }
+        y[j] = expl(arg); /* -inf entries: e^-inf = 0 */
+        sum += y[j];
+    }
+    for (size_t j = 0; j < cols; j++)
+        y[j] /= sum;
+}
+
+void ref_softmax_forward(const float *x, size_t rows, size_t cols, float T,
+                         long double *y, long double *tol)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        long double *yr = y + r * cols, *tr = tol ? tol + r * cols : NULL;
+        float m = 0.0f;
+        int kind = row_kind(xr, cols, &m);
+        if (kind != 0) {
+            for (size_t j = 0; j < cols; j++) {
+                yr[j] = kind == 1 ? 0.0L : (long double)NAN;
+                if (tr)
+                    tr[j] = 0.0L;
+            }
+            continue;
+        }
+        softmax_row(xr, cols, m, T, 0, yr);
+        if (!tr)
+            continue;
+        /* tr holds the rounded-argument result for a moment. */
+        softmax_row(xr, cols, m, T, 1, tr);
+        for (size_t j = 0; j < cols; j++)
+            tr[j] = 4e-6L * fabsl(yr[j]) + FLT_MIN + fabsl(tr[j] - yr[j]);
+    }
+}
+
+void ref_softmax_backward(const float *y, const float *dy, size_t rows, size_t cols,
+                          float T, long double *dx, long double *tol)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *yr = y + r * cols, *gr = dy + r * cols;
+        long double dot = 0.0L, S = 0.0L;
+        for (size_t j = 0; j < cols; j++) {
+            dot += (long double)yr[j] * gr[j];
+            S += (long double)yr[j] * fabsl((long double)gr[j]);
+        }
+        for (size_t j = 0; j < cols; j++) {
+            long double v = (long double)yr[j] * ((long double)gr[j] - dot) / T;
+            dx[r * cols + j] = v;
+            if (tol)
+                tol[r * cols + j] =
+                    isfinite(v) ? (1e-7L * (fabsl((long double)gr[j]) + S) +
+                                   4e-6L * fabsl((long double)yr[j]) * S) / T +
+                                      4e-6L * fabsl(v) + FLT_MIN
+                                : 0.0L;
+        }
+    }
+}
+
+/* ---- Learnable PReLU --------------------------------------------------- */
+
+void ref_prelu_forward(const float *x, size_t rows, size_t cols, const float *alpha,
+                       size_t n_alpha, long double *y)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) {
+            long double v = x[r * cols + c], a = alpha[n_alpha == 1 ? 0 : c];
+            y[r * cols + c] = isnan(v) ? v : v > 0 ? v : a * v;
+        }
+}
+
+void ref_prelu_backward(const float *x, const float *dy, size_t rows, size_t cols,
+                        const float *alpha, size_t n_alpha, long double *dx,
+                        long double *dalpha, long double *dalpha_tol)
+{
+    for (size_t k = 0; k < n_alpha; k++) {
+        if (dalpha)
+            dalpha[k] = 0.0L;
+        if (dalpha_tol)
+            dalpha_tol[k] = 0.0L;
+    }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) {
+            const size_t i = r * cols + c, k = n_alpha == 1 ? 0 : c;
+            long double v = x[i], g = dy[i], a = alpha[k];
+            if (dx)
+                dx[i] = isnan(v) ? v : v > 0 ? g : a * g;
+            if (!(v > 0)) { /* x <= 0 or NaN: the slope's share */
+                if (dalpha)
+                    dalpha[k] += g * v;
+                if (dalpha_tol)
+                    dalpha_tol[k] += fabsl(g * v);
+            }
+        }
+    if (dalpha_tol)
+        for (size_t k = 0; k < n_alpha; k++)
+            dalpha_tol[k] *= 4e-6L;
+}
+
+/* ---- Comparison -------------------------------------------------------- */
+
+bool ref_matches(float got, long double ref, long double tol)
+{
+    if (tol < 0) /* REF_NAN_OR_ZERO */
+        return got == 0.0f || isnan(got);
+    if (isnan(ref))
+        return isnan(got);
+    if (isinf(ref))
+        return got == ref;
+    if (isnan(got))
+        return false;
+    if (isinf(got)) {
+        /* A finite reference that rounds to +-inf in float (or could, given
+         * tol) may come back as that infinity. */
+        const long double overflow = (long double)FLT_MAX + ldexpl(1.0L, 103);
+        return (got > 0) == (ref > 0) && fabsl(ref) + tol >= overflow;
+    }
+    return fabsl((long double)got - ref) <= tol;
+}

@@ -40,8 +40,15 @@ void ref_prelu_backward(const float *x, const float *dy, size_t rows, size_t col
                         const float *alpha, size_t n_alpha, long double *dx,
                         long double *dalpha, long double *dalpha_tol);
 
+/* Tolerance marker from ref_act_backward_tol where 0 * dy is meaningless (a
+ * NaN dy at a derivative that is exactly 0, or an infinite dy at one that
+ * is 0 in float): the reference is then 0 and both 0 and NaN are accepted. */
+#define REF_NAN_OR_ZERO (-1.0L)
+
 /* NaN-aware comparison: a NaN reference wants NaN, an infinite one the same
- * infinity, a finite one |got - ref| <= tol. */
+ * infinity, a finite one |got - ref| <= tol (a finite ref that overflows
+ * float within tol may come back as that infinity); tol REF_NAN_OR_ZERO
+ * accepts 0 or NaN. */
 bool ref_matches(float got, long double ref, long double tol);
 
 #endif
