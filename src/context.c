@@ -52,6 +52,8 @@ static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
 
 nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
 {
+    if (!out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_ctx_create: out is NULL");
     nnact_ctx *ctx;
     nnact_status st = ctx_alloc(&ctx, "nnact_ctx_create");
     if (st != NNACT_OK)
@@ -123,6 +125,8 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
         *out = NULL;
     if (!queue)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: queue is NULL", fn);
+    if (!out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
     nnact_ctx *ctx;
     nnact_status st = ctx_alloc(&ctx, fn);
     if (st != NNACT_OK)
