@@ -147,6 +147,16 @@ START_TEST(vendor_keywords)
 }
 END_TEST
 
+START_TEST(type_names)
+{
+    ck_assert_str_eq(nnact_device_type_name(NNACT_DEVICE_CPU), "cpu");
+    ck_assert_str_eq(nnact_device_type_name(NNACT_DEVICE_GPU), "gpu");
+    ck_assert_str_eq(nnact_device_type_name(NNACT_DEVICE_ACCELERATOR), "accelerator");
+    ck_assert_str_eq(nnact_device_type_name(NNACT_DEVICE_OTHER), "other");
+    ck_assert_str_eq(nnact_device_type_name((nnact_device_type)42), "other");
+}
+END_TEST
+
 /* ---- auto ranking ------------------------------------------------------ */
 
 START_TEST(auto_prefers_discrete_gpu_then_memory)
@@ -491,6 +501,7 @@ int main(void)
     Suite *s = suite_create("select");
     TCase *tc = tcase_create("vendor");
     tcase_add_test(tc, vendor_keywords);
+    tcase_add_test(tc, type_names);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("auto");
