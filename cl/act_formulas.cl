@@ -31,7 +31,13 @@ inline vfloat sigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return dy * (y * (1.0f - y));
 }
 
-inline vfloat tanh_fwd(vfloat x, float a, float b) { return tanh(x); }
+/* From |x| = 0x1.205968p+3 (9.0109) on, tanh rounds to +-1; return that
+ * exactly, since built-in tanh may not (pocl's gives 0.99999994 even at
+ * +-inf), which would leave saturated units a gradient of ~1.2e-7 dy. */
+inline vfloat tanh_fwd(vfloat x, float a, float b)
+{
+    return select(tanh(x), copysign((vfloat)(1.0f), x), fabs(x) >= 0x1.205968p+3f);
+}
 /* (1-y)(1+y) keeps 1-y exact near |y| = 1, unlike 1 - y*y. */
 inline vfloat tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {

@@ -1,12 +1,344 @@
-/* Placeholder: replaced by the real suite. */
-#include "testutil.h"
-START_TEST(placeholder) { ck_assert(1); }
+/* Elementwise activations on the device against the long-double reference:
+ * forward and backward for every activation (defaults from
+ * nnact_act_from_name and non-default parameters), random inputs at scales
+ * 1, 10 and 100 on shapes 1x1, 3x7, 257x129, 1000x1000 and 0x5, in place and
+ * not, and a row of edge values crossed with edge gradients. Also the name
+ * table. Outputs are NaN-poisoned before each kernel, so a skipped element
+ * shows up. */
+#include "refcheck.h"
+
+#include <float.h>
+#include <stdio.h>
+
+typedef struct act_case {
+    const char *name; /* given to nnact_act_from_name */
+    int set;          /* override the defaults with alpha/beta below */
+    float alpha, beta;
+} act_case;
+
+static const act_case cases[] = {
+    {"identity", 0, 0, 0},   {"sigmoid", 0, 0, 0},       {"tanh", 0, 0, 0},
+    {"relu", 0, 0, 0},       {"leaky_relu", 0, 0, 0},    {"leaky_relu", 1, 0.2f, 0},
+    {"prelu", 0, 0, 0},      {"prelu", 1, -0.3f, 0},     {"swish", 0, 0, 0},
+    {"swish", 1, 0, 1.5f},   {"swish", 1, 0, 0.5f},
+};
+#define N_CASES (int)(sizeof cases / sizeof cases[0])
+
+static const size_t shapes[][2] = {{1, 1}, {3, 7}, {257, 129}, {1000, 1000}, {0, 5}};
+#define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+static nnact_act make_act(int c)
+{
+    nnact_act a;
+    TU_OK(nnact_act_from_name(cases[c].name, &a));
+    if (cases[c].set) {
+        a.alpha = cases[c].alpha;
+        a.beta = cases[c].beta;
+    }
+    return a;
+}
+
+/* What the derivative reads (the API contract of nnact_act_backward). */
+static int needs_x(nnact_act_kind k)
+{
+    return k == NNACT_ACT_RELU || k == NNACT_ACT_LEAKY_RELU || k == NNACT_ACT_PRELU ||
+           k == NNACT_ACT_SWISH;
+}
+static int needs_y(nnact_act_kind k) { return k == NNACT_ACT_SIGMOID || k == NNACT_ACT_TANH; }
+
+static void label(char *buf, size_t cap, const nnact_act *a, const char *what, float scale)
+{
+    snprintf(buf, cap, "%s(alpha %g, beta %g) %s, scale %g", nnact_act_name(a->kind),
+             (double)a->alpha, (double)a->beta, what, (double)scale);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* Where a device without CL_FP_DENORM may have flushed x (xf[i] differs),
+ * the reference at xf is accepted too. */
+static void or_flushed(const nnact_act *a, int bwd, size_t n, const float *x,
+                       const float *xf, const float *y, const float *dy, const float *got,
+                       long double *ref, long double *tol)
+{
+    for (size_t i = 0; xf && i < n; i++) {
+        if (memcmp(&x[i], &xf[i], sizeof x[i]) == 0 || ref_matches(got[i], ref[i], tol[i]))
+            continue;
+        ref[i] = bwd ? ref_act_backward(a, xf[i], y[i], dy[i]) : ref_act_forward(a, xf[i]);
+        tol[i] = bwd ? ref_act_backward_tol(a, xf[i], y[i], dy[i])
+                     : ref_act_forward_tol(a, xf[i]);
+    }
+}
+
+/* Forward and backward of one activation on one input, out of place against
+ * the reference (the backward reference takes the y the device produced),
+ * then in place (y aliasing x, dx aliasing dy), which must give the same
+ * bits. The out-of-place backward passes NULL for the input the derivative
+ * does not read. xf: x with subnormals flushed, or NULL. */
+static void check_act(const nnact_act *a, size_t rows, size_t cols, const float *x,
+                      const float *dy, float scale, const float *xf)
+{
+    const size_t n = rows * cols;
+    char op[128];
+    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
+
+    nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
+    TU_OK(nnact_act_forward(tu_ctx, a, tx, ty));
+    float *y = tu_read(ty);
+    for (size_t i = 0; i < n; i++) {
+        ref[i] = ref_act_forward(a, x[i]);
+        tol[i] = ref_act_forward_tol(a, x[i]);
+    }
+    or_flushed(a, 0, n, x, xf, NULL, NULL, y, ref, tol);
+    label(op, sizeof op, a, "forward", scale);
+    rc_check(op, rows, cols, x, NULL, y, ref, tol);
+
+    nnact_tensor *tdy = tu_tensor(rows, cols, dy), *tdx = tu_tensor(rows, cols, NULL);
+    TU_OK(nnact_act_backward(tu_ctx, a, needs_x(a->kind) ? tx : NULL,
+                             needs_y(a->kind) ? ty : NULL, tdy, tdx));
+    float *dx = tu_read(tdx);
+    for (size_t i = 0; i < n; i++) {
+        ref[i] = ref_act_backward(a, x[i], y[i], dy[i]);
+        tol[i] = ref_act_backward_tol(a, x[i], y[i], dy[i]);
+    }
+    or_flushed(a, 1, n, x, xf, y, dy, dx, ref, tol);
+    label(op, sizeof op, a, "backward", scale);
+    rc_check(op, rows, cols, needs_y(a->kind) ? y : x, dy, dx, ref, tol);
+
+    /* In place: the input is the output. */
+    nnact_tensor *txy = tu_tensor(rows, cols, x), *tx2 = tu_tensor(rows, cols, x);
+    TU_OK(nnact_act_forward(tu_ctx, a, txy, txy));
+    float *y2 = tu_read(txy);
+    label(op, sizeof op, a, "forward in place vs out of place", scale);
+    rc_same_bits(op, n, y, y2);
+    nnact_tensor *tg = tu_tensor(rows, cols, dy);
+    TU_OK(nnact_act_backward(tu_ctx, a, tx2, txy, tg, tg));
+    float *dx2 = tu_read(tg);
+    label(op, sizeof op, a, "backward in place vs out of place", scale);
+    rc_same_bits(op, n, dx, dx2);
+
+    nnact_tensor *all[] = {tx, ty, tdy, tdx, txy, tx2, tg};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        nnact_tensor_destroy(all[i]);
+    free(y);
+    free(dx);
+    free(y2);
+    free(dx2);
+    free(ref);
+    free(tol);
+}
+
+/* _i = case * N_SHAPES + shape; each runs scales 1, 10 and 100. */
+START_TEST(random_inputs)
+{
+    const int c = _i / N_SHAPES, s = _i % N_SHAPES;
+    const size_t rows = shapes[s][0], cols = shapes[s][1], n = rows * cols;
+    const nnact_act a = make_act(c);
+    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
+    static const float scales[] = {1.0f, 10.0f, 100.0f};
+    for (int k = 0; k < 3; k++) {
+        tu_random(x, n, scales[k], 100u * (uint64_t)_i + (uint64_t)k);
+        tu_random(dy, n, 1.0f, 100u * (uint64_t)_i + (uint64_t)k + 50u);
+        check_act(&a, rows, cols, x, dy, scales[k], NULL);
+    }
+    free(x);
+    free(dy);
+}
 END_TEST
+
+/* ---- Edge values ---- */
+
+static const float edge_x[] = {
+    0.0f,     -0.0f,     1e-40f,    -1e-40f,  FLT_TRUE_MIN, -FLT_TRUE_MIN, FLT_MIN,
+    -FLT_MIN, 1e-8f,     -1e-8f,    0.5f,     -1.278f,      1.0f,          -1.0f,
+    15.0f,    -15.0f,    20.0f,     -20.0f,   88.0f,        -88.0f,        89.0f,
+    -104.0f,  100.0f,    -100.0f,   1000.0f,  -1000.0f,     1e30f,         -1e30f,
+    FLT_MAX,  -FLT_MAX,  INFINITY,  -INFINITY, NAN,
+};
+#define N_EX (sizeof edge_x / sizeof edge_x[0])
+static const float edge_dy[] = {0.75f, -1.5f, 0.0f, -0.0f, NAN, INFINITY, -INFINITY,
+                                FLT_MAX, -1e30f, 1e-40f};
+#define N_EDY (sizeof edge_dy / sizeof edge_dy[0])
+
+static int device_has_denormals(void)
+{
+    cl_device_id dev;
+    cl_device_fp_config cfg = 0;
+    ck_assert_int_eq(clGetCommandQueueInfo(nnact_ctx_queue(tu_ctx), CL_QUEUE_DEVICE,
+                                           sizeof dev, &dev, NULL), CL_SUCCESS);
+    ck_assert_int_eq(clGetDeviceInfo(dev, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg,
+                                     NULL), CL_SUCCESS);
+    return (cfg & CL_FP_DENORM) != 0;
+}
+
+/* Every edge x with every edge dy in one 1 x (N_EX*N_EDY) row, in place and
+ * not; the reference bars, then exact values where the float result is
+ * exactly representable. Without CL_FP_DENORM a subnormal x may act as 0. */
+START_TEST(edge_values)
+{
+    const nnact_act a = make_act(_i);
+    const size_t n = N_EX * N_EDY;
+    float x[N_EX * N_EDY], dy[N_EX * N_EDY];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = edge_x[i % N_EX];
+        dy[i] = edge_dy[i / N_EX];
+        /* An infinite dy times a derivative that is subnormal in float
+         * (swish' at x = -104: -7e-44, from an exp that underflows to 0) is
+         * inf * 0 in any float kernel; take the largest finite dy there. */
+        long double d = needs_x(a.kind) ? fabsl(ref_act_derivative(&a, x[i])) : 1.0L;
+        if (isinf(dy[i]) && d > 0 && d < FLT_MIN)
+            dy[i] = copysignf(FLT_MAX, dy[i]);
+    }
+    const int denorm = device_has_denormals();
+    float xf[N_EX * N_EDY];
+    for (size_t i = 0; i < n; i++)
+        xf[i] = fpclassify(x[i]) == FP_SUBNORMAL ? copysignf(0.0f, x[i]) : x[i];
+    check_act(&a, 1, n, x, dy, 0.0f, denorm ? NULL : xf);
+
+    /* Exact values, out of place. */
+    nnact_tensor *tx = tu_tensor(1, n, x), *ty = tu_tensor(1, n, NULL);
+    nnact_tensor *tdy = tu_tensor(1, n, dy), *tdx = tu_tensor(1, n, NULL);
+    TU_OK(nnact_act_forward(tu_ctx, &a, tx, ty));
+    TU_OK(nnact_act_backward(tu_ctx, &a, tx, ty, tdy, tdx));
+    float *y = tu_read(ty), *dx = tu_read(tdx);
+    for (size_t i = 0; i < n; i++) {
+        const float xi = x[i], yi = y[i], gi = dy[i], di = dx[i];
+        const char *nm = nnact_act_name(a.kind);
+#define EXACT(cond, what)                                                              \
+    if (!(cond))                                                                       \
+    ck_abort_msg("%s(alpha %g, beta %g) 1x%zu [%zu]: x %.9g dy %.9g: y %.9g dx %.9g, " \
+                 "want %s", nm, (double)a.alpha, (double)a.beta, n, i, (double)xi,     \
+                 (double)gi, (double)yi, (double)di, what)
+        const int gfin = isfinite(gi);
+        switch (a.kind) {
+        case NNACT_ACT_SIGMOID:
+            if (xi == 1000.0f || xi == INFINITY)
+                EXACT(yi == 1.0f, "y = 1");
+            if (xi == -1000.0f || xi == -INFINITY)
+                EXACT(yi == 0.0f, "y = 0");
+            if (fabsf(xi) >= 1000.0f && gfin)
+                EXACT(di == 0.0f, "dx = 0");
+            break;
+        case NNACT_ACT_TANH:
+            /* tanh rounds to +-1 from |x| = 9.0109 on; saturated units have
+             * zero gradient. */
+            if (fabsf(xi) >= 0x1.205968p+3f)
+                EXACT(yi == copysignf(1.0f, xi), "y = +-1");
+            if (fabsf(xi) >= 0x1.205968p+3f && gfin)
+                EXACT(di == 0.0f, "dx = 0");
+            break;
+        case NNACT_ACT_RELU:
+            if (denorm && xi > 0.0f && fpclassify(xi) == FP_SUBNORMAL)
+                EXACT(yi == xi && memcmp(&di, &gi, sizeof di) == 0, "y = x, dx = dy "
+                      "(relu'(subnormal) = 1)");
+            if (xi <= 0.0f && gfin)
+                EXACT(yi == 0.0f && di == 0.0f, "y = 0, dx = 0");
+            break;
+        case NNACT_ACT_SWISH:
+            if (xi == -1000.0f || xi == -INFINITY)
+                EXACT(yi == 0.0f, "y = 0");
+            if (xi == INFINITY)
+                EXACT(yi == INFINITY, "y = inf");
+            if ((xi == -1000.0f || xi == -INFINITY || xi == -FLT_MAX) && gfin)
+                EXACT(di == 0.0f, "dx = 0 (swish' = 0)");
+            if ((xi == FLT_MAX || xi == INFINITY) && gfin)
+                EXACT(memcmp(&di, &gi, sizeof di) == 0, "dx = dy (swish' = 1)");
+            break;
+        default:
+            break;
+        }
+        if (isnan(xi) && a.kind != NNACT_ACT_IDENTITY)
+            EXACT(isnan(yi) && isnan(di), "NaN y and dx");
+#undef EXACT
+    }
+    nnact_tensor_destroy(tx);
+    nnact_tensor_destroy(ty);
+    nnact_tensor_destroy(tdy);
+    nnact_tensor_destroy(tdx);
+    free(y);
+    free(dx);
+}
+END_TEST
+
+/* ---- Names ---- */
+
+START_TEST(names_round_trip)
+{
+    for (int k = 0; k < NNACT_ACT_COUNT; k++) {
+        const char *nm = nnact_act_name((nnact_act_kind)k);
+        ck_assert_ptr_nonnull(nm);
+        nnact_act a = {NNACT_ACT_COUNT, -1.0f, -1.0f};
+        TU_OK(nnact_act_from_name(nm, &a));
+        ck_assert_int_eq(a.kind, k);
+        for (const char *p = nm; *p; p++)
+            ck_assert_msg(*p == '_' || (*p >= 'a' && *p <= 'z'), "name '%s' not lowercase",
+                          nm);
+    }
+    ck_assert_ptr_null(nnact_act_name(NNACT_ACT_COUNT));
+    ck_assert_ptr_null(nnact_act_name((nnact_act_kind)-1));
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_IDENTITY), "identity");
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_LEAKY_RELU), "leaky_relu");
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_SWISH), "swish");
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_SOFTMAX), "softmax");
+}
+END_TEST
+
+START_TEST(names_defaults_and_aliases)
+{
+    static const struct { const char *name; nnact_act_kind kind; float alpha, beta; } t[] = {
+        {"identity", NNACT_ACT_IDENTITY, 0, 0},     {"linear", NNACT_ACT_IDENTITY, 0, 0},
+        {"sigmoid", NNACT_ACT_SIGMOID, 0, 0},       {"tanh", NNACT_ACT_TANH, 0, 0},
+        {"relu", NNACT_ACT_RELU, 0, 0},             {"leaky_relu", NNACT_ACT_LEAKY_RELU, 0.01f, 0},
+        {"prelu", NNACT_ACT_PRELU, 0.01f, 0},       {"swish", NNACT_ACT_SWISH, 0, 1.0f},
+        {"silu", NNACT_ACT_SWISH, 0, 1.0f},         {"softmax", NNACT_ACT_SOFTMAX, 1.0f, 0},
+        {"SiGmOiD", NNACT_ACT_SIGMOID, 0, 0},       {"Leaky-ReLU", NNACT_ACT_LEAKY_RELU, 0.01f, 0},
+        {"LEAKY_RELU", NNACT_ACT_LEAKY_RELU, 0.01f, 0}, {"SiLU", NNACT_ACT_SWISH, 0, 1.0f},
+        {"LINEAR", NNACT_ACT_IDENTITY, 0, 0},       {"Softmax", NNACT_ACT_SOFTMAX, 1.0f, 0},
+        {"leaky-relu", NNACT_ACT_LEAKY_RELU, 0.01f, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        nnact_act a = {NNACT_ACT_COUNT, -1.0f, -1.0f};
+        TU_OK(nnact_act_from_name(t[i].name, &a));
+        ck_assert_msg(a.kind == t[i].kind && a.alpha == t[i].alpha && a.beta == t[i].beta,
+                      "'%s' -> kind %d alpha %g beta %g; want kind %d alpha %g beta %g",
+                      t[i].name, (int)a.kind, (double)a.alpha, (double)a.beta,
+                      (int)t[i].kind, (double)t[i].alpha, (double)t[i].beta);
+    }
+}
+END_TEST
+
+START_TEST(names_unknown)
+{
+    static const char *bad[] = {"gelu", "", "relu6", "sigmoid ", " tanh", "soft max",
+                                "leaky__relu", "swish2", "line\xc3\xa1r",
+                                "a_name_much_longer_than_any_activation_name_there_is"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        nnact_act a = {NNACT_ACT_RELU, 7.0f, 7.0f};
+        TU_FAILS(nnact_act_from_name(bad[i], &a), NNACT_ERR_INVALID_ARG, "unknown activation");
+    }
+    nnact_act a;
+    TU_FAILS(nnact_act_from_name(NULL, &a), NNACT_ERR_INVALID_ARG, "name");
+    TU_FAILS(nnact_act_from_name("relu", NULL), NNACT_ERR_INVALID_ARG, "out");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("act");
-    TCase *tc = tcase_create("placeholder");
-    tcase_add_test(tc, placeholder);
+    TCase *tc = tcase_create("device");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, random_inputs, 0, N_CASES * N_SHAPES);
+    tcase_add_loop_test(tc, edge_values, 0, N_CASES);
     suite_add_tcase(s, tc);
+    TCase *nm = tcase_create("names");
+    tcase_add_test(nm, names_round_trip);
+    tcase_add_test(nm, names_defaults_and_aliases);
+    tcase_add_test(nm, names_unknown);
+    suite_add_tcase(s, nm);
     return tu_run(s);
 }
