@@ -1,12 +1,287 @@
-/* Placeholder: replaced by the real suite. */
-#include "testutil.h"
-START_TEST(placeholder) { ck_assert(1); }
+/* Row-wise softmax on the device against the long-double reference: random
+ * rows at scales 1, 10, 100 and temperatures 0.5, 1, 2.5 on shapes from 1x1
+ * to rows longer than a work-group and a 1x100000 row; rows sum to 1; shift
+ * invariance; the -inf / NaN / +inf rules; rows of 1e30; single columns; in
+ * place (y aliasing x, dx aliasing dy) and through nnact_act_forward /
+ * nnact_act_backward with NNACT_ACT_SOFTMAX, which must give the same bits;
+ * zero-sized tensors. */
+#include "refcheck.h"
+
+#include <float.h>
+#include <stdio.h>
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* Forward of x and backward of dy, checked against the reference (the
+ * backward one at the y the device produced); then the same through
+ * nnact_act_* and in place, bit for bit. Returns the device y (malloc'd). */
+static float *check_softmax(size_t rows, size_t cols, float T, const float *x,
+                            const float *dy, const char *what)
+{
+    const size_t n = rows * cols;
+    char op[160];
+    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
+
+    nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
+    TU_OK(nnact_softmax_forward(tu_ctx, T, tx, ty));
+    float *y = tu_read(ty);
+    ref_softmax_forward(x, rows, cols, T, ref, tol);
+    snprintf(op, sizeof op, "softmax forward T %g (%s)", (double)T, what);
+    rc_check(op, rows, cols, x, NULL, y, ref, tol);
+
+    nnact_tensor *tdy = tu_tensor(rows, cols, dy), *tdx = tu_tensor(rows, cols, NULL);
+    TU_OK(nnact_softmax_backward(tu_ctx, T, ty, tdy, tdx));
+    float *dx = tu_read(tdx);
+    ref_softmax_backward(y, dy, rows, cols, T, ref, tol);
+    snprintf(op, sizeof op, "softmax backward T %g (%s)", (double)T, what);
+    rc_check(op, rows, cols, y, dy, dx, ref, tol);
+
+    /* Through the generic activation interface, alpha = temperature. */
+    nnact_act act;
+    TU_OK(nnact_act_from_name("softmax", &act));
+    act.alpha = T;
+    nnact_tensor *ty2 = tu_tensor(rows, cols, NULL), *tdx2 = tu_tensor(rows, cols, NULL);
+    TU_OK(nnact_act_forward(tu_ctx, &act, tx, ty2));
+    TU_OK(nnact_act_backward(tu_ctx, &act, NULL, ty, tdy, tdx2));
+    float *y2 = tu_read(ty2), *dx2 = tu_read(tdx2);
+    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) via nnact_act_forward", rows, cols,
+             (double)T, what);
+    rc_same_bits(op, n, y, y2);
+    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) via nnact_act_backward", rows, cols,
+             (double)T, what);
+    rc_same_bits(op, n, dx, dx2);
+    free(y2);
+    free(dx2);
+
+    /* In place: y aliasing x, dx aliasing dy. */
+    nnact_tensor *txy = tu_tensor(rows, cols, x), *tg = tu_tensor(rows, cols, dy);
+    TU_OK(nnact_softmax_forward(tu_ctx, T, txy, txy));
+    TU_OK(nnact_softmax_backward(tu_ctx, T, txy, tg, tg));
+    y2 = tu_read(txy);
+    dx2 = tu_read(tg);
+    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) forward in place", rows, cols,
+             (double)T, what);
+    rc_same_bits(op, n, y, y2);
+    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) backward in place", rows, cols,
+             (double)T, what);
+    rc_same_bits(op, n, dx, dx2);
+    free(y2);
+    free(dx2);
+
+    nnact_tensor *all[] = {tx, ty, tdy, tdx, ty2, tdx2, txy, tg};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        nnact_tensor_destroy(all[i]);
+    free(dx);
+    free(ref);
+    free(tol);
+    return y;
+}
+
+/* Each row with a finite max sums to 1 within a few ulp. */
+static void check_row_sums(const float *y, const float *x, size_t rows, size_t cols,
+                           float T)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float m = -INFINITY;
+        int bad = 0;
+        for (size_t j = 0; j < cols; j++) {
+            bad |= isnan(x[r * cols + j]) || x[r * cols + j] == INFINITY;
+            m = fmaxf(m, x[r * cols + j]);
+        }
+        if (bad || m == -INFINITY)
+            continue;
+        long double s = 0;
+        for (size_t j = 0; j < cols; j++)
+            s += y[r * cols + j];
+        if (!(fabsl(s - 1.0L) <= 1e-6L))
+            ck_abort_msg("softmax %zux%zu T %g: row %zu sums to %.12Lg (want 1 +- 1e-6)", rows,
+                         cols, (double)T, r, s);
+    }
+}
+
+static const size_t shapes[][2] = {{1, 1},    {3, 7},      {257, 129}, {1000, 1},
+                                   {64, 1000}, {5, 4099},  {1, 100000}};
+#define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+START_TEST(random_rows)
+{
+    const size_t rows = shapes[_i][0], cols = shapes[_i][1], n = rows * cols;
+    static const float scales[] = {1.0f, 10.0f, 100.0f}, temps[] = {0.5f, 1.0f, 2.5f};
+    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
+    for (int s = 0; s < 3; s++)
+        for (int t = 0; t < 3; t++) {
+            const uint64_t seed = 1000u * (uint64_t)_i + 10u * (uint64_t)s + (uint64_t)t;
+            tu_random(x, n, scales[s], seed);
+            tu_random(dy, n, 1.0f, seed + 500u);
+            char what[32];
+            snprintf(what, sizeof what, "scale %g", (double)scales[s]);
+            float *y = check_softmax(rows, cols, temps[t], x, dy, what);
+            check_row_sums(y, x, rows, cols, temps[t]);
+            if (cols == 1)
+                for (size_t r = 0; r < rows; r++)
+                    ck_assert_msg(y[r] == 1.0f, "softmax %zux1: row %zu gives %.9g, want 1",
+                                  rows, r, (double)y[r]);
+            free(y);
+        }
+    free(x);
+    free(dy);
+}
 END_TEST
+
+/* Adding a constant that keeps every x exact leaves every x - max exact and
+ * unchanged, so the result is the same to the bit. */
+START_TEST(shift_invariance)
+{
+    enum { R = 9, C = 333 };
+    float x[R * C], xs[R * C], dy[R * C];
+    tu_random(x, R * C, 8.0f, 77);
+    tu_random(dy, R * C, 1.0f, 78);
+    for (size_t i = 0; i < R * C; i++) {
+        x[i] = roundf(x[i] * 256.0f) / 256.0f;
+        xs[i] = x[i] + 64.0f;
+    }
+    float *y = check_softmax(R, C, 1.0f, x, dy, "shift base");
+    float *ys = check_softmax(R, C, 1.0f, xs, dy, "shifted by 64");
+    rc_same_bits("softmax(x + 64) vs softmax(x)", R * C, y, ys);
+    free(ys);
+    /* An inexact shift still meets the bar against its own input. */
+    for (size_t i = 0; i < R * C; i++)
+        xs[i] = x[i] - 1000.3f;
+    ys = check_softmax(R, C, 2.5f, xs, dy, "shifted by -1000.3");
+    check_row_sums(ys, xs, R, C, 2.5f);
+    free(ys);
+    free(y);
+}
+END_TEST
+
+/* One tensor, one rule per row, rows longer than a work-group so that the
+ * special entry sits in one item's share only. */
+START_TEST(special_rows)
+{
+    enum { R = 9, C = 1000 };
+    const size_t cols = C;
+    static float x[R * C], dy[R * C];
+    tu_random(x, R * C, 5.0f, 91);
+    tu_random(dy, R * C, 1.0f, 92);
+    float *row;
+    /* 1: some -inf entries -> exactly 0 there. */
+    row = x + 1 * cols;
+    for (size_t j = 3; j < cols; j += 7)
+        row[j] = -INFINITY;
+    /* 2: all -inf -> zeros. */
+    row = x + 2 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = -INFINITY;
+    /* 3: one NaN at the end -> NaN throughout. */
+    x[3 * cols + cols - 1] = NAN;
+    /* 4: one +inf in the middle -> NaN throughout. */
+    x[4 * cols + 517] = INFINITY;
+    /* 5: all 1e30 -> exactly 1/cols. */
+    row = x + 5 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = 1e30f;
+    /* 6: +-FLT_MAX: x - max overflows to -inf in float -> 0 and 1/count. */
+    row = x + 6 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = j % 2 ? -FLT_MAX : FLT_MAX;
+    /* 7: -inf entries and one finite value -> 1 and zeros. */
+    row = x + 7 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = j == 400 ? -3.0f : -INFINITY;
+    /* 8: a NaN dy (backward NaN throughout that row only). */
+    dy[8 * cols + 9] = NAN;
+
+    for (int t = 0; t < 3; t++) {
+        const float T = t == 0 ? 0.5f : t == 1 ? 1.0f : 2.5f;
+        float *y = check_softmax(R, C, T, x, dy, "special rows");
+        check_row_sums(y, x, R, C, T);
+        for (size_t j = 0; j < cols; j++) {
+#define WANT(r, cond, what)                                                            \
+    if (!(cond))                                                                       \
+    ck_abort_msg("softmax %dx%d T %g row %d col %zu: x %.9g got %.9g, want %s", R, C,  \
+                 (double)T, r, j, (double)x[(r) * cols + j], (double)y[(r) * cols + j], \
+                 what)
+            if (j % 7 == 3)
+                WANT(1, y[1 * cols + j] == 0.0f, "0 for -inf");
+            WANT(2, y[2 * cols + j] == 0.0f, "0 (all -inf row)");
+            WANT(3, isnan(y[3 * cols + j]), "NaN (NaN in row)");
+            WANT(4, isnan(y[4 * cols + j]), "NaN (+inf in row)");
+            WANT(5, y[5 * cols + j] == (float)(1.0L / C), "exactly 1/cols");
+            WANT(6, y[6 * cols + j] == (j % 2 ? 0.0f : (float)(2.0L / C)), "0 or 2/cols");
+            WANT(7, y[7 * cols + j] == (j == 400 ? 1.0f : 0.0f), "1 or 0");
+#undef WANT
+        }
+        free(y);
+    }
+    /* Backward where y is the device's: zeros give zeros, NaN rows NaN, and
+     * a NaN dy poisons its own row only (checked by the reference above). */
+}
+END_TEST
+
+/* Rows of 1e30 for several lengths: exp(0) = 1 each, an exact integer sum,
+ * one correctly rounded division. */
+START_TEST(rows_of_1e30)
+{
+    static const size_t lens[] = {1, 2, 3, 7, 16, 17, 100, 1000, 4099};
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        const size_t cols = lens[k];
+        float *x = xmalloc(2 * cols * sizeof *x);
+        for (size_t j = 0; j < 2 * cols; j++)
+            x[j] = j < cols ? 1e30f : -1e30f;
+        nnact_tensor *tx = tu_tensor(2, cols, x), *ty = tu_tensor(2, cols, NULL);
+        TU_OK(nnact_softmax_forward(tu_ctx, 0.5f, tx, ty));
+        float *y = tu_read(ty);
+        for (size_t j = 0; j < 2 * cols; j++)
+            ck_assert_msg(y[j] == (float)(1.0L / cols),
+                          "softmax 2x%zu of +-1e30: [%zu] got %.9g, want %.9g", cols, j,
+                          (double)y[j], (double)(float)(1.0L / cols));
+        nnact_tensor_destroy(tx);
+        nnact_tensor_destroy(ty);
+        free(x);
+        free(y);
+    }
+}
+END_TEST
+
+START_TEST(zero_sized)
+{
+    static const size_t z[][2] = {{0, 5}, {5, 0}, {0, 0}};
+    nnact_act act;
+    TU_OK(nnact_act_from_name("softmax", &act));
+    for (size_t k = 0; k < 3; k++) {
+        nnact_tensor *a = tu_tensor(z[k][0], z[k][1], NULL);
+        nnact_tensor *b = tu_tensor(z[k][0], z[k][1], NULL);
+        nnact_tensor *c = tu_tensor(z[k][0], z[k][1], NULL);
+        TU_OK(nnact_softmax_forward(tu_ctx, 1.0f, a, b));
+        TU_OK(nnact_softmax_forward(tu_ctx, 1.0f, a, a));
+        TU_OK(nnact_softmax_backward(tu_ctx, 2.0f, b, a, c));
+        TU_OK(nnact_softmax_backward(tu_ctx, 2.0f, b, a, a));
+        TU_OK(nnact_act_forward(tu_ctx, &act, a, b));
+        TU_OK(nnact_act_backward(tu_ctx, &act, NULL, b, a, c));
+        TU_OK(nnact_ctx_finish(tu_ctx));
+        nnact_tensor_destroy(a);
+        nnact_tensor_destroy(b);
+        nnact_tensor_destroy(c);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("softmax");
-    TCase *tc = tcase_create("placeholder");
-    tcase_add_test(tc, placeholder);
+    TCase *tc = tcase_create("device");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, random_rows, 0, N_SHAPES);
+    tcase_add_test(tc, shift_invariance);
+    tcase_add_test(tc, special_rows);
+    tcase_add_test(tc, rows_of_1e30);
+    tcase_add_test(tc, zero_sized);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
