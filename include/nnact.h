@@ -1,5 +1,5 @@
 /* libnnact-cl public API: device selection, contexts, tensors, activations,
- * softmax and learnable PReLU as OpenCL kernels.
+ * softmax, learnable PReLU, matrix products and dense layers on OpenCL.
  *
  * Conventions: every function that acts returns an nnact_status; on failure
  * nnact_last_error() holds a specific message for the calling thread. Getters
@@ -230,6 +230,46 @@ NNACT_API nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x
 NNACT_API nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                                   const nnact_tensor *alpha, const nnact_tensor *dy,
                                   nnact_tensor *dx, nnact_tensor *dalpha);
+
+/* ---- Matrix product (CLBlast SGEMM) -------------------------------------- */
+
+typedef enum nnact_transpose { NNACT_NO_TRANS = 0, NNACT_TRANS = 1 } nnact_transpose;
+
+/* c = alpha * op(a) * op(b) + beta * c, with op(a) m x k, op(b) k x n and c
+ * m x n. k = 0 gives beta * c. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
+ * (naming the three shapes), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED /
+ * NNACT_ERR_OUT_OF_MEMORY with CLBlast's status name in the message. */
+NNACT_API nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a,
+                                  nnact_transpose trans_b, float alpha,
+                                  const nnact_tensor *a, const nnact_tensor *b,
+                                  float beta, nnact_tensor *c);
+
+/* ---- Dense layers -----------------------------------------------------------
+ * Layout as in the NumPy libraries: x is batch x in, W is in x out, b is
+ * 1 x out, y is batch x out. */
+
+/* y = act(x W + b): CLBlast SGEMM, then one fused pass that adds the bias and
+ * applies the activation. b may be NULL (no bias); act may be NULL (none).
+ * z, if not NULL (batch x out), receives the pre-activation x W + b, which
+ * the backward pass of relu, leaky relu, prelu and swish needs.
+ * Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE (naming both shapes), those
+ * of nnact_gemm and nnact_act_forward. */
+NNACT_API nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
+                                           const nnact_tensor *W, const nnact_tensor *b,
+                                           const nnact_act *act, nnact_tensor *z,
+                                           nnact_tensor *y);
+
+/* Given dy (batch x out): g = dy (.) act'(.) from z (relu, leaky relu, prelu,
+ * swish) or y (sigmoid, tanh, softmax), dW = x^T g (in x out), db = sum over
+ * rows of g (1 x out, deterministic; may be NULL), dx = g W^T (batch x in;
+ * may be NULL for the first layer). dy is not modified; g lives in a
+ * workspace of the context. Errors: as nnact_dense_forward, plus
+ * NNACT_ERR_INVALID_ARG naming a needed z or y that is NULL. */
+NNACT_API nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
+                                            const nnact_tensor *W, const nnact_act *act,
+                                            const nnact_tensor *z, const nnact_tensor *y,
+                                            const nnact_tensor *dy, nnact_tensor *dW,
+                                            nnact_tensor *db, nnact_tensor *dx);
 
 #ifdef __cplusplus
 }

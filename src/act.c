@@ -61,7 +61,7 @@ const char *nnact_act_name(nnact_act_kind kind)
     return (unsigned)kind < NNACT_ACT_COUNT ? acts[kind].name : NULL;
 }
 
-static nnact_status check_act(const nnact_act *act, const char *fn)
+nnact_status nnact_check_act(const nnact_act *act, const char *fn)
 {
     if (!act)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: act is NULL", fn);
@@ -75,11 +75,17 @@ static nnact_status check_act(const nnact_act *act, const char *fn)
     return NNACT_OK;
 }
 
-static size_t elementwise_groups(const nnact_ctx *ctx, size_t n)
+int nnact_act_needs(nnact_act_kind kind) { return acts[kind].needs; }
+
+size_t nnact_elementwise_items(size_t n)
 {
     const size_t per_item = 16; /* VW in common.cl */
-    size_t items = (n + per_item - 1) / per_item;
-    return (items + ctx->elem_local - 1) / ctx->elem_local;
+    return (n + per_item - 1) / per_item;
+}
+
+static size_t elementwise_groups(const nnact_ctx *ctx, size_t n)
+{
+    return (nnact_elementwise_items(n) + ctx->elem_local - 1) / ctx->elem_local;
 }
 
 nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
@@ -88,7 +94,7 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
     const char *fn = "nnact_act_forward";
     nnact_status st = nnact_check_ctx(ctx, fn);
     if (st == NNACT_OK)
-        st = check_act(act, fn);
+        st = nnact_check_act(act, fn);
     if (st != NNACT_OK)
         return st;
     if (act->kind == NNACT_ACT_SOFTMAX)
@@ -113,7 +119,7 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
     const char *fn = "nnact_act_backward";
     nnact_status st = nnact_check_ctx(ctx, fn);
     if (st == NNACT_OK)
-        st = check_act(act, fn);
+        st = nnact_check_act(act, fn);
     if (st != NNACT_OK)
         return st;
     if (act->kind == NNACT_ACT_SOFTMAX)

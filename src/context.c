@@ -176,6 +176,8 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
         if (ctx->programs[i])
             clReleaseProgram(ctx->programs[i]);
+    if (ctx->workspace)
+        clReleaseMemObject(ctx->workspace);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);
     free(ctx);
@@ -195,6 +197,25 @@ nnact_status nnact_ctx_finish(nnact_ctx *ctx)
         return st;
     cl_int err = clFinish(ctx->queue);
     return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_ctx_finish: clFinish");
+}
+
+nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out)
+{
+    if (bytes > ctx->workspace_bytes) {
+        cl_int err;
+        /* Commands already enqueued keep the old buffer alive until done. */
+        cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+        if (err != CL_SUCCESS)
+            return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "allocating a %zu-byte workspace "
+                              "on '%s' failed: %s (%d)", bytes, ctx->info.device_name,
+                              nnact_cl_error_name(err), (int)err);
+        if (ctx->workspace)
+            clReleaseMemObject(ctx->workspace);
+        ctx->workspace = m;
+        ctx->workspace_bytes = bytes;
+    }
+    *out = ctx->workspace;
+    return NNACT_OK;
 }
 
 nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn)

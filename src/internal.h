@@ -43,11 +43,12 @@ typedef enum nnact_family {
     NNACT_FAMILY_ACT,
     NNACT_FAMILY_SOFTMAX,
     NNACT_FAMILY_PRELU,
+    NNACT_FAMILY_DENSE,
     NNACT_FAMILY_COUNT
 } nnact_family;
 
 #define NNACT_ACT_KERNEL_IDS(name, KIND, da, db, needs) \
-    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd,
+    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd, NNACT_K_dense_##name##_fwd,
 typedef enum nnact_kernel_id {
     NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
     NNACT_K_softmax_fwd,
@@ -55,6 +56,7 @@ typedef enum nnact_kernel_id {
     NNACT_K_prelu_fwd,
     NNACT_K_prelu_bwd,
     NNACT_K_prelu_dalpha,
+    NNACT_K_colsum,
     NNACT_K_COUNT
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS
@@ -70,6 +72,8 @@ struct nnact_ctx {
     cl_kernel kernels[NNACT_K_COUNT];
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
+    cl_mem workspace;    /* scratch for intermediates, grown on demand */
+    size_t workspace_bytes;
     bool debug;
 };
 
@@ -83,12 +87,29 @@ struct nnact_tensor {
 nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn);
 nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
                                 const char *fn, const char *name);
+/* Kernels of the activation table (act.c): forward/backward ids and what
+ * the derivative reads (NNACT_NEEDS_*). */
+int nnact_act_needs(nnact_act_kind kind);
+nnact_status nnact_check_act(const nnact_act *act, const char *fn);
+size_t nnact_elementwise_items(size_t n);
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                                     const nnact_tensor *b, const char *bn,
                                     const char *fn);
 static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->cols; }
 
-/* ---- launching (launch.c) ---- */
+/* A scratch buffer of at least bytes, owned by the context. Safe to reuse
+ * call after call because the queue is in order. */
+nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
+
+/* ---- CLBlast (blas.c) ---- */
+nnact_status nnact_fail_clblast(int status, const char *what);
+/* nnact_gemm after its checks (shapes already known to fit). */
+nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
+                                  nnact_transpose trans_b, float alpha,
+                                  const nnact_tensor *a, const nnact_tensor *b, float beta,
+                                  nnact_tensor *c);
+
+/* ---- launching (program.c) ---- */
 typedef struct nnact_arg {
     size_t size;
     const void *value; /* NULL with size > 0: __local memory of that size */

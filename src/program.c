@@ -17,6 +17,8 @@ static const family_def families[NNACT_FAMILY_COUNT] = {
                                    nnact_cl_act_formulas_cl, nnact_cl_act_cl}},
     [NNACT_FAMILY_SOFTMAX] = {"softmax", {nnact_cl_common_cl, nnact_cl_softmax_cl}},
     [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
+    [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_list_h, nnact_cl_common_cl,
+                                      nnact_cl_act_formulas_cl, nnact_cl_dense_cl}},
 };
 
 typedef struct kernel_def {
@@ -26,7 +28,8 @@ typedef struct kernel_def {
 
 #define ACT_KERNEL_DEFS(name, KIND, da, db, needs)                                   \
     [NNACT_K_act_##name##_fwd] = {NNACT_FAMILY_ACT, "act_" #name "_fwd"},            \
-    [NNACT_K_act_##name##_bwd] = {NNACT_FAMILY_ACT, "act_" #name "_bwd"},
+    [NNACT_K_act_##name##_bwd] = {NNACT_FAMILY_ACT, "act_" #name "_bwd"},            \
+    [NNACT_K_dense_##name##_fwd] = {NNACT_FAMILY_DENSE, "dense_" #name "_fwd"},
 static const kernel_def kernels[NNACT_K_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_KERNEL_DEFS)
     [NNACT_K_softmax_fwd] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd"},
@@ -34,6 +37,7 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
+    [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
 };
 #undef ACT_KERNEL_DEFS
 
