@@ -185,23 +185,30 @@ START_TEST(device_select_errors)
 END_TEST
 
 /* Sets NNACT_DEVICE for one test (forked by Check, but restored anyway so
- * that the suite also runs with CK_FORK=no). */
+ * that the suite also runs with CK_FORK=no). The first call saves the
+ * original value; restore_device_env() puts it back. */
+static bool env_saved;
 static char *saved_env;
 static void set_device_env(const char *value)
 {
-    const char *old = getenv("NNACT_DEVICE");
-    free(saved_env);
-    saved_env = old ? strdup(old) : NULL;
+    if (!env_saved) {
+        const char *old = getenv("NNACT_DEVICE");
+        saved_env = old ? strdup(old) : NULL;
+        env_saved = true;
+    }
     ck_assert_int_eq(setenv("NNACT_DEVICE", value, 1), 0);
 }
 static void restore_device_env(void)
 {
+    if (!env_saved)
+        return;
     if (saved_env)
         setenv("NNACT_DEVICE", saved_env, 1);
     else
         unsetenv("NNACT_DEVICE");
     free(saved_env);
     saved_env = NULL;
+    env_saved = false;
 }
 
 START_TEST(device_env_not_found)
