@@ -271,6 +271,95 @@ NNACT_API nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *
                                             const nnact_tensor *dy, nnact_tensor *dW,
                                             nnact_tensor *db, nnact_tensor *dx);
 
+/* ---- Losses (mean over the batch, deterministic) ----------------------------
+ * pred is batch x k. target is batch x k (dense or one-hot), or batch x 1
+ * holding integer class labels in [0, k) (sparse); a label that is not such
+ * an integer makes the call fail with NNACT_ERR_INVALID_ARG naming the row,
+ * and is never used as an index.
+ *
+ *  kind               loss (mean)                         gradient
+ *  MSE                mean over all elements (p - t)^2     2 (p - t) / (batch k)
+ *  BCE                -mean[t log q + (1-t) log(1-q)],     (q - t) / (q (1-q)) / (batch k)
+ *                     q = clip(p, eps, 1 - eps)
+ *  BCE_LOGITS         the same on logits z, stably         (sigmoid(z) - t) / (batch k)
+ *  CCE                -sum_j t_j log clip(p_j) / batch     -t / clip(p) / batch
+ *  SOFTMAX_CCE        CCE of softmax(z / T), on logits z   (softmax(z/T) - t) / (T batch)
+ * "sparse_cce" is CCE with labels. */
+
+typedef enum nnact_loss_kind {
+    NNACT_LOSS_MSE = 0,
+    NNACT_LOSS_BCE,
+    NNACT_LOSS_BCE_LOGITS,
+    NNACT_LOSS_CCE,
+    NNACT_LOSS_SOFTMAX_CCE,
+    NNACT_LOSS_COUNT
+} nnact_loss_kind;
+
+/* epsilon: the clip of BCE and CCE (default 1e-7); temperature: of
+ * SOFTMAX_CCE (default 1). Unused fields are 0. */
+typedef struct nnact_loss {
+    nnact_loss_kind kind;
+    float epsilon;
+    float temperature;
+} nnact_loss;
+
+/* Names: "mse", "bce", "bce_logits", "cce" (alias "categorical_crossentropy",
+ * "cross_entropy"), "sparse_cce" (alias "sparse_categorical_crossentropy"),
+ * "softmax_cce"; case-insensitive, '-' same as '_'. */
+NNACT_API nnact_status nnact_loss_from_name(const char *name, nnact_loss *out);
+NNACT_API const char *nnact_loss_name(nnact_loss_kind kind);
+
+/* Computes the loss and, if grad is not NULL (pred's shape), its gradient
+ * with respect to pred. loss and accuracy (fraction of rows whose argmax
+ * matches the target's; with one column, both on the same side of the
+ * threshold) may be NULL. When loss or accuracy is asked for, or the target
+ * holds labels, the call waits for the result; otherwise it only enqueues.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, bad parameters, bad label),
+ * NNACT_ERR_SHAPE, NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
+                                       const nnact_tensor *pred, const nnact_tensor *target,
+                                       float *value, float *accuracy, nnact_tensor *grad);
+
+/* ---- Optimizers (update parameters in place) ------------------------------ */
+
+typedef enum nnact_optim_kind {
+    NNACT_OPTIM_SGD = 0, /* with momentum and Nesterov */
+    NNACT_OPTIM_ADAM,    /* weight_decay as L2 added to the gradient */
+    NNACT_OPTIM_ADAMW,   /* weight_decay decoupled: p -= lr wd p */
+    NNACT_OPTIM_COUNT
+} nnact_optim_kind;
+
+/* Defaults by name: "sgd" lr 0.01, momentum 0; "momentum" as sgd with 0.9;
+ * "nesterov" the same with nesterov; "adam" lr 1e-3, beta1 0.9, beta2
+ * 0.999, eps 1e-8; "adamw" as adam with weight_decay 0.01. */
+typedef struct nnact_optim {
+    nnact_optim_kind kind;
+    float lr;
+    float momentum;     /* SGD */
+    int nesterov;       /* SGD */
+    float beta1, beta2; /* Adam(W) */
+    float eps;          /* Adam(W) */
+    float weight_decay;
+} nnact_optim;
+
+NNACT_API nnact_status nnact_optim_from_name(const char *name, nnact_optim *out);
+NNACT_API const char *nnact_optim_name(nnact_optim_kind kind);
+
+/* One step for one parameter tensor. step counts from 1 (Adam's bias
+ * correction uses it). state1 is SGD's velocity (needed when momentum > 0)
+ * or Adam's first moment; state2 is Adam's second moment. States have the
+ * parameter's shape and start at zero (the caller zeroes them).
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, needed state NULL, lr < 0, momentum
+ * or betas outside [0, 1), eps <= 0, a non-finite value, step 0),
+ * NNACT_ERR_SHAPE. */
+NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
+                                        uint64_t step, nnact_tensor *param,
+                                        const nnact_tensor *grad, nnact_tensor *state1,
+                                        nnact_tensor *state2);
+
+/* Fills a tensor with a value (e.g. zeroing optimizer state); enqueues. */
+NNACT_API nnact_status nnact_tensor_fill(nnact_tensor *t, float value);
+
 #ifdef __cplusplus
 }
 #endif

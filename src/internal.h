@@ -44,6 +44,8 @@ typedef enum nnact_family {
     NNACT_FAMILY_SOFTMAX,
     NNACT_FAMILY_PRELU,
     NNACT_FAMILY_DENSE,
+    NNACT_FAMILY_LOSS,
+    NNACT_FAMILY_OPTIM,
     NNACT_FAMILY_COUNT
 } nnact_family;
 
@@ -57,6 +59,14 @@ typedef enum nnact_kernel_id {
     NNACT_K_prelu_bwd,
     NNACT_K_prelu_dalpha,
     NNACT_K_colsum,
+    NNACT_K_loss_mse,
+    NNACT_K_loss_bce,
+    NNACT_K_loss_bce_logits,
+    NNACT_K_loss_cce,
+    NNACT_K_loss_softmax_cce,
+    NNACT_K_loss_reduce,
+    NNACT_K_optim_sgd,
+    NNACT_K_optim_adam,
     NNACT_K_COUNT
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS

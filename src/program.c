@@ -19,6 +19,8 @@ static const family_def families[NNACT_FAMILY_COUNT] = {
     [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
     [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_list_h, nnact_cl_common_cl,
                                       nnact_cl_act_formulas_cl, nnact_cl_dense_cl}},
+    [NNACT_FAMILY_LOSS] = {"loss", {nnact_cl_common_cl, nnact_cl_loss_cl}},
+    [NNACT_FAMILY_OPTIM] = {"optim", {nnact_cl_common_cl, nnact_cl_optim_cl}},
 };
 
 typedef struct kernel_def {
@@ -38,6 +40,14 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
     [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
+    [NNACT_K_loss_mse] = {NNACT_FAMILY_LOSS, "loss_mse"},
+    [NNACT_K_loss_bce] = {NNACT_FAMILY_LOSS, "loss_bce"},
+    [NNACT_K_loss_bce_logits] = {NNACT_FAMILY_LOSS, "loss_bce_logits"},
+    [NNACT_K_loss_cce] = {NNACT_FAMILY_LOSS, "loss_cce"},
+    [NNACT_K_loss_softmax_cce] = {NNACT_FAMILY_LOSS, "loss_softmax_cce"},
+    [NNACT_K_loss_reduce] = {NNACT_FAMILY_LOSS, "loss_reduce"},
+    [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},
+    [NNACT_K_optim_adam] = {NNACT_FAMILY_OPTIM, "optim_adam"},
 };
 #undef ACT_KERNEL_DEFS
 

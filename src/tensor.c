@@ -162,3 +162,16 @@ nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
     return nnact_fail(NNACT_ERR_SHAPE, "%s: %s is %zux%zu but %s is %zux%zu", fn, an,
                       a->rows, a->cols, bn, b->rows, b->cols);
 }
+
+nnact_status nnact_tensor_fill(nnact_tensor *t, float value)
+{
+    if (!t)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tensor_fill: t is NULL");
+    if (!nnact_numel(t))
+        return NNACT_OK;
+    cl_int err = clEnqueueFillBuffer(t->ctx->queue, t->buf, &value, sizeof value,
+                                     t->offset * sizeof(float),
+                                     nnact_numel(t) * sizeof(float), 0, NULL, NULL);
+    return err == CL_SUCCESS ? NNACT_OK
+                             : nnact_fail_cl(err, "nnact_tensor_fill: clEnqueueFillBuffer");
+}

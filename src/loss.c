@@ -1,0 +1,171 @@
+/* Losses: per-row kernels (loss, correctness, gradient) and one fixed-order
+ * reduction whose three sums are read back when the caller asks. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct loss_def {
+    const char *name;
+    nnact_kernel_id kernel;
+    bool per_element; /* mean over batch*k (else over batch) */
+    float epsilon, temperature;
+} loss_def;
+
+static const loss_def losses[NNACT_LOSS_COUNT] = {
+    [NNACT_LOSS_MSE] = {"mse", NNACT_K_loss_mse, true, 0.0f, 0.0f},
+    [NNACT_LOSS_BCE] = {"bce", NNACT_K_loss_bce, true, 1e-7f, 0.0f},
+    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits, true, 0.0f, 0.0f},
+    [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce, false, 1e-7f, 0.0f},
+    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce, false, 0.0f, 1.0f},
+};
+
+static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
+    {"mean_squared_error", NNACT_LOSS_MSE},
+    {"binary_crossentropy", NNACT_LOSS_BCE},
+    {"categorical_crossentropy", NNACT_LOSS_CCE},
+    {"cross_entropy", NNACT_LOSS_CCE},
+    {"sparse_cce", NNACT_LOSS_CCE},
+    {"sparse_categorical_crossentropy", NNACT_LOSS_CCE},
+};
+
+nnact_status nnact_loss_from_name(const char *name, nnact_loss *out)
+{
+    if (!name || !out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: %s is NULL",
+                          name ? "out" : "name");
+    char key[40];
+    size_t len = strlen(name);
+    if (len >= sizeof key)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss "
+                          "'%.64s'", name);
+    for (size_t i = 0; i <= len; i++)
+        key[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+    int kind = -1;
+    for (int k = 0; k < NNACT_LOSS_COUNT; k++)
+        if (!strcmp(key, losses[k].name))
+            kind = k;
+    for (size_t i = 0; i < sizeof loss_aliases / sizeof loss_aliases[0]; i++)
+        if (!strcmp(key, loss_aliases[i].alias))
+            kind = (int)loss_aliases[i].kind;
+    if (kind < 0)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss '%s' "
+                          "(known: mse, bce, bce_logits, cce, sparse_cce, softmax_cce)",
+                          name);
+    out->kind = (nnact_loss_kind)kind;
+    out->epsilon = losses[kind].epsilon;
+    out->temperature = losses[kind].temperature;
+    return NNACT_OK;
+}
+
+const char *nnact_loss_name(nnact_loss_kind kind)
+{
+    return (unsigned)kind < NNACT_LOSS_COUNT ? losses[kind].name : NULL;
+}
+
+static nnact_status check_loss(const nnact_loss *l, const char *fn)
+{
+    if (!l)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: loss is NULL", fn);
+    if ((unsigned)l->kind >= NNACT_LOSS_COUNT)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: loss->kind %d is out of range", fn,
+                          (int)l->kind);
+    bool clip = l->kind == NNACT_LOSS_BCE || l->kind == NNACT_LOSS_CCE;
+    if (clip && !(l->epsilon >= 0.0f && l->epsilon < 0.5f))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s epsilon must be in [0, 0.5) "
+                          "(got %g)", fn, losses[l->kind].name, (double)l->epsilon);
+    if (l->kind == NNACT_LOSS_SOFTMAX_CCE && !(isfinite(l->temperature) && l->temperature > 0))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: softmax_cce temperature must be "
+                          "finite and > 0 (got %g)", fn, (double)l->temperature);
+    return NNACT_OK;
+}
+
+nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
+                             const nnact_tensor *pred, const nnact_tensor *target,
+                             float *value, float *accuracy, nnact_tensor *grad)
+{
+    const char *fn = "nnact_loss_eval";
+    nnact_status st;
+    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
+        (st = check_loss(loss, fn)) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, pred, fn, "pred")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, target, fn, "target")) != NNACT_OK)
+        return st;
+    const bool labels = target->cols == 1 && pred->cols != 1;
+    if (target->rows != pred->rows || (!labels && target->cols != pred->cols))
+        return nnact_fail(NNACT_ERR_SHAPE, "%s: pred is %zux%zu but target is %zux%zu "
+                          "(want %zux%zu, or %zux1 labels)", fn, pred->rows, pred->cols,
+                          target->rows, target->cols, pred->rows, pred->cols, pred->rows);
+    if (grad && ((st = nnact_check_tensor(ctx, grad, fn, "grad")) != NNACT_OK ||
+                 (st = nnact_check_same_shape(pred, "pred", grad, "grad", fn)) != NNACT_OK))
+        return st;
+
+    const loss_def *def = &losses[loss->kind];
+    const size_t rows = pred->rows, cols = pred->cols;
+    if (!rows || !cols) {
+        /* The mean of nothing: report 0 rather than 0/0. */
+        if (value)
+            *value = 0.0f;
+        if (accuracy)
+            *accuracy = 0.0f;
+        return NNACT_OK;
+    }
+    const double count = def->per_element ? (double)rows * (double)cols : (double)rows;
+    float gscale = (float)(1.0 / count);
+    float param = loss->kind == NNACT_LOSS_SOFTMAX_CCE ? loss->temperature : loss->epsilon;
+
+    cl_mem ws;
+    if ((st = nnact_workspace(ctx, (3 * rows + 3) * sizeof(float), &ws)) != NNACT_OK)
+        return st;
+    cl_ulong po = pred->offset, to = target->offset, go = grad ? grad->offset : 0,
+             c = cols, r = rows;
+    cl_uint lab = labels, has_grad = grad != NULL;
+    cl_mem gbuf = grad ? grad->buf : NULL;
+    size_t L = ctx->reduce_local;
+    nnact_arg args[] = {NNACT_ARG(pred->buf), NNACT_ARG(po), NNACT_ARG(target->buf),
+                        NNACT_ARG(to), NNACT_ARG(lab), NNACT_ARG(gbuf), NNACT_ARG(go),
+                        NNACT_ARG(has_grad), NNACT_ARG(c), NNACT_ARG(param),
+                        NNACT_ARG(gscale), NNACT_ARG(ws), NNACT_ARG(r),
+                        NNACT_LOCAL(L * sizeof(float)), NNACT_LOCAL(L * sizeof(cl_ulong))};
+    if ((st = nnact_launch(ctx, def->kernel, rows, L, sizeof args / sizeof args[0], args)) !=
+        NNACT_OK)
+        return st;
+    if (!value && !accuracy && !labels)
+        return NNACT_OK;
+
+    /* The three sums land after the per-row parts of the workspace. */
+    cl_ulong oo = 3 * rows;
+    nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(ws), NNACT_ARG(oo),
+                         NNACT_LOCAL(L * sizeof(float))};
+    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, 1, L, sizeof rargs / sizeof rargs[0],
+                           rargs)) != NNACT_OK)
+        return st;
+    float sums[3];
+    cl_int err = clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, oo * sizeof(float),
+                                     sizeof sums, sums, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return nnact_fail_cl(err, "nnact_loss_eval: reading the loss");
+    if (sums[2] > 0.0f) {
+        /* Find the first bad row for the message (rare path: read them all). */
+        size_t first = rows;
+        float *marks = malloc(rows * sizeof *marks);
+        if (marks && clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, 2 * rows * sizeof(float),
+                                         rows * sizeof(float), marks, 0, NULL, NULL) ==
+                         CL_SUCCESS)
+            for (size_t i = 0; i < rows && first == rows; i++)
+                if (marks[i] != 0.0f)
+                    first = i;
+        free(marks);
+        return nnact_fail(NNACT_ERR_INVALID_ARG,
+                          "%s: target holds %.0f label(s) that are not integers in "
+                          "[0, %zu); first at row %zu", fn, (double)sums[2], cols, first);
+    }
+    if (value)
+        *value = (float)((double)sums[0] / count);
+    if (accuracy)
+        *accuracy = (float)((double)sums[1] / (double)rows);
+    return NNACT_OK;
+}
