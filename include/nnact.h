@@ -360,6 +360,90 @@ NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
 /* Fills a tensor with a value (e.g. zeroing optimizer state); enqueues. */
 NNACT_API nnact_status nnact_tensor_fill(nnact_tensor *t, float value);
 
+/* ---- Multi-layer perceptron ------------------------------------------------
+ * Dense layers sizes[0] -> sizes[1] -> ... -> sizes[n-1], layer i with
+ * activation acts[i] (names as nnact_act_from_name). Parameters, gradients,
+ * optimizer state and per-batch caches all live on the context's device. */
+
+typedef struct nnact_mlp nnact_mlp;
+
+/* Weights are drawn on the host from seed (same seed, same weights on any
+ * device): He uniform, U(+-sqrt(6/in)), before relu, leaky relu and prelu;
+ * Glorot uniform, U(+-sqrt(6/(in+out))), otherwise. Biases start at 0.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, fewer than 2 sizes, a size of 0,
+ * unknown activation), NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_mlp_create(nnact_ctx *ctx, const size_t *sizes,
+                                        size_t n_sizes, const char *const *acts,
+                                        uint64_t seed, nnact_mlp **out);
+NNACT_API void nnact_mlp_destroy(nnact_mlp *mlp);
+
+/* Number of dense layers (n_sizes - 1); sizes[i] for i <= depth, else 0. */
+NNACT_API size_t nnact_mlp_depth(const nnact_mlp *mlp);
+NNACT_API size_t nnact_mlp_size(const nnact_mlp *mlp, size_t i);
+/* The activation of layer i (NULL past the last layer). */
+NNACT_API const nnact_act *nnact_mlp_act(const nnact_mlp *mlp, size_t layer);
+
+/* Parameters of layer i (W: in x out, b: 1 x out) and their gradients from
+ * the last nnact_mlp_backprop; NULL for a layer out of range. */
+NNACT_API nnact_tensor *nnact_mlp_weights(nnact_mlp *mlp, size_t layer);
+NNACT_API nnact_tensor *nnact_mlp_bias(nnact_mlp *mlp, size_t layer);
+NNACT_API nnact_tensor *nnact_mlp_weights_grad(nnact_mlp *mlp, size_t layer);
+NNACT_API nnact_tensor *nnact_mlp_bias_grad(nnact_mlp *mlp, size_t layer);
+
+/* Inference: y (batch x sizes[n-1]) = the network applied to x. */
+NNACT_API nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x,
+                                         nnact_tensor *y);
+
+/* Forward and backward on a batch: the mean loss and the gradients of every
+ * parameter. With a softmax last layer and a CCE or SOFTMAX_CCE loss the
+ * two are fused (softmax-CCE on the logits, gradient (p - onehot)/N).
+ * loss_value and accuracy may be NULL. */
+NNACT_API nnact_status nnact_mlp_backprop(nnact_mlp *mlp, const nnact_tensor *x,
+                                          const nnact_tensor *target,
+                                          const nnact_loss *loss, float *loss_value,
+                                          float *accuracy);
+
+/* One optimizer step on every parameter from the last gradients. The state
+ * (zeroed on first use) belongs to the optimizer kind; changing the kind
+ * starts a fresh state and step count. */
+NNACT_API nnact_status nnact_mlp_apply(nnact_mlp *mlp, const nnact_optim *opt);
+
+/* nnact_mlp_backprop then nnact_mlp_apply. */
+NNACT_API nnact_status nnact_mlp_train_step(nnact_mlp *mlp, const nnact_tensor *x,
+                                            const nnact_tensor *target,
+                                            const nnact_loss *loss, const nnact_optim *opt,
+                                            float *loss_value, float *accuracy);
+
+/* Mean loss and accuracy on x (any number of rows) without updating. */
+NNACT_API nnact_status nnact_mlp_evaluate(nnact_mlp *mlp, const nnact_tensor *x,
+                                          const nnact_tensor *target,
+                                          const nnact_loss *loss, float *loss_value,
+                                          float *accuracy);
+
+/* Saves the architecture and parameters (not the optimizer state) in a
+ * versioned, CRC-32-checked little-endian file, written to a temporary file
+ * in the same directory and renamed, so a crash never leaves a half-written
+ * model. Loading a missing, truncated, corrupt or other-version file fails
+ * with NNACT_ERR_IO and a message saying which. */
+NNACT_API nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path);
+NNACT_API nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out);
+
+/* ---- IDX files (the MNIST format), plain or gzip-compressed ---------------- */
+
+typedef struct nnact_idx {
+    size_t ndims;        /* 1 to 4 */
+    size_t dims[4];      /* dims[0] is the item count */
+    size_t count;        /* product of dims */
+    unsigned char *data; /* count unsigned bytes, row-major */
+} nnact_idx;
+
+/* Reads an IDX file of unsigned bytes (type 0x08), gzip-compressed or not.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL), NNACT_ERR_IO (cannot open, bad magic,
+ * truncated, trailing bytes, dimensions overflow; the message says which),
+ * NNACT_ERR_UNSUPPORTED (another element type), NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_idx_read(const char *path, nnact_idx *out);
+NNACT_API void nnact_idx_free(nnact_idx *idx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,29 @@
+/* The MLP's struct, shared by mlp.c (training) and mlp_io.c (files). */
+#ifndef NNACT_MLP_INTERNAL_H
+#define NNACT_MLP_INTERNAL_H
+
+#include "internal.h"
+
+typedef struct mlp_layer {
+    nnact_act act;
+    nnact_tensor *W, *b, *dW, *db;
+    nnact_tensor *s1W, *s1b, *s2W, *s2b; /* optimizer state, on first use */
+    nnact_tensor *z, *y, *dy;             /* per-batch caches */
+} mlp_layer;
+
+struct nnact_mlp {
+    nnact_ctx *ctx;
+    size_t depth;
+    size_t *sizes; /* depth + 1 */
+    mlp_layer *layers;
+    size_t cache_rows; /* batch size the caches are shaped for */
+    bool have_state;
+    nnact_optim_kind state_kind;
+    uint64_t step;
+};
+
+/* An MLP with the given architecture and parameters left uninitialised. */
+nnact_status nnact_mlp_alloc(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes,
+                             const nnact_act *acts, nnact_mlp **out);
+
+#endif

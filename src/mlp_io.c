@@ -1,0 +1,280 @@
+/* MLP files. Layout (little-endian):
+ *   "NNACTMLP"  u32 version (1)  u32 n_sizes  u64 sizes[n_sizes]
+ *   per layer: u32 activation kind, f32 alpha, f32 beta
+ *   per layer: f32 W[in*out] (row-major), f32 b[out]
+ *   u32 CRC-32 (zlib) of every byte before it.
+ * Written to a temporary file in the same directory, synced, then renamed
+ * over the target, so a crash leaves either the old file or the new one. */
+#define _POSIX_C_SOURCE 200809L
+#include "mlp_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MLP_MAGIC "NNACTMLP"
+#define MLP_VERSION 1u
+#define MLP_MAX_LAYERS 1024u
+#define MLP_MAX_WIDTH (1u << 24)
+
+/* A growable byte buffer: the whole file is assembled, then written once. */
+typedef struct bytes {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} bytes;
+
+static void put(bytes *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+
+static void put_u32(bytes *b, uint32_t v)
+{
+    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    put(b, c, 4);
+}
+
+static void put_u64(bytes *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f32(bytes *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(b, v);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static float get_f32(const unsigned char *p)
+{
+    uint32_t v = get_u32(p);
+    float f;
+    memcpy(&f, &v, 4);
+    return f;
+}
+
+/* Appends a tensor's floats, read from the device. */
+static nnact_status put_tensor(bytes *b, const nnact_tensor *t)
+{
+    size_t n = nnact_numel(t);
+    float *h = malloc(n * sizeof *h);
+    if (!h)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_mlp_save: out of host memory");
+    nnact_status st = nnact_tensor_read(t, h);
+    for (size_t i = 0; i < n && st == NNACT_OK; i++)
+        put_f32(b, h[i]);
+    free(h);
+    return st;
+}
+
+static nnact_status write_atomically(const char *path, const bytes *b)
+{
+    const char *fn = "nnact_mlp_save";
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        nnact_status st = nnact_fail(NNACT_ERR_IO, "%s: cannot create a temporary file "
+                                     "beside '%s': %s", fn, path, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    size_t done = 0;
+    while (done < b->n) {
+        ssize_t w = write(fd, b->p + done, b->n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int err = done == b->n ? 0 : errno ? errno : EIO;
+    if (!err && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    nnact_status st = NNACT_OK;
+    if (err) {
+        unlink(tmp);
+        st = nnact_fail(NNACT_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(err));
+    }
+    free(tmp);
+    return st;
+}
+
+nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
+{
+    const char *fn = "nnact_mlp_save";
+    if (!mlp || !path)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL", fn, mlp ? "path" : "mlp");
+    bytes b = {0};
+    put(&b, MLP_MAGIC, 8);
+    put_u32(&b, MLP_VERSION);
+    put_u32(&b, (uint32_t)(mlp->depth + 1));
+    for (size_t i = 0; i <= mlp->depth; i++)
+        put_u64(&b, mlp->sizes[i]);
+    for (size_t i = 0; i < mlp->depth; i++) {
+        put_u32(&b, (uint32_t)mlp->layers[i].act.kind);
+        put_f32(&b, mlp->layers[i].act.alpha);
+        put_f32(&b, mlp->layers[i].act.beta);
+    }
+    nnact_status st = NNACT_OK;
+    for (size_t i = 0; i < mlp->depth && st == NNACT_OK; i++) {
+        st = put_tensor(&b, mlp->layers[i].W);
+        if (st == NNACT_OK)
+            st = put_tensor(&b, mlp->layers[i].b);
+    }
+    if (st == NNACT_OK && !b.oom)
+        put_u32(&b, (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n));
+    if (st == NNACT_OK && b.oom)
+        st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    if (st == NNACT_OK)
+        st = write_atomically(path, &b);
+    free(b.p);
+    return st;
+}
+
+static nnact_status read_file(const char *path, bytes *b)
+{
+    const char *fn = "nnact_mlp_load";
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nnact_fail(NNACT_ERR_IO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
+    unsigned char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        put(b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return nnact_fail(NNACT_ERR_IO, "%s: reading '%s' failed", fn, path);
+    if (b->oom)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    return NNACT_OK;
+}
+
+/* Parses and checks the file held in b, then builds the MLP. */
+static nnact_status parse(nnact_ctx *ctx, const char *path, const bytes *b, nnact_mlp **out)
+{
+    const char *fn = "nnact_mlp_load";
+    const unsigned char *p = b->p;
+    size_t n = b->n;
+    if (n < 16 || memcmp(p, MLP_MAGIC, 8) != 0)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is not an nnact MLP file (%s)", fn, path,
+                          n < 16 ? "too short for the header" : "bad magic");
+    uint32_t version = get_u32(p + 8);
+    if (version != MLP_VERSION)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' has format version %u; this library "
+                          "reads version %u", fn, path, version, MLP_VERSION);
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)(n - 4));
+    if (crc != get_u32(p + n - 4))
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated or corrupt (CRC-32 "
+                          "mismatch)", fn, path);
+    uint32_t n_sizes = get_u32(p + 12);
+    if (n_sizes < 2 || n_sizes > MLP_MAX_LAYERS)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %u layer sizes", fn, path,
+                          n_sizes);
+    size_t off = 16, depth = n_sizes - 1;
+    size_t need = off + 8 * (size_t)n_sizes + 12 * depth + 4;
+    if (n < need)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated in its header", fn, path);
+    size_t sizes[MLP_MAX_LAYERS];
+    for (uint32_t i = 0; i < n_sizes; i++, off += 8) {
+        uint64_t v = get_u32(p + off) | (uint64_t)get_u32(p + off + 4) << 32;
+        if (v == 0 || v > MLP_MAX_WIDTH)
+            return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer size %llu", fn,
+                              path, (unsigned long long)v);
+        sizes[i] = (size_t)v;
+    }
+    nnact_act acts[MLP_MAX_LAYERS];
+    for (size_t i = 0; i < depth; i++, off += 12) {
+        acts[i].kind = (nnact_act_kind)get_u32(p + off);
+        acts[i].alpha = get_f32(p + off + 4);
+        acts[i].beta = get_f32(p + off + 8);
+        if (nnact_check_act(&acts[i], fn) != NNACT_OK)
+            return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu activation "
+                              "(%s)", fn, path, i, nnact_last_error());
+    }
+    size_t params = 0;
+    for (size_t i = 0; i < depth; i++)
+        params += sizes[i] * sizes[i + 1] + sizes[i + 1];
+    if (n != off + 4 * params + 4)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %zu bytes, but its "
+                          "architecture needs %zu", fn, path, n, off + 4 * params + 4);
+    nnact_mlp *m;
+    nnact_status st = nnact_mlp_alloc(ctx, sizes, n_sizes, acts, &m);
+    if (st != NNACT_OK)
+        return st;
+    for (size_t i = 0; i < depth && st == NNACT_OK; i++) {
+        nnact_tensor *ts[2] = {m->layers[i].W, m->layers[i].b};
+        for (int k = 0; k < 2 && st == NNACT_OK; k++) {
+            size_t cnt = nnact_numel(ts[k]);
+            float *buf = malloc(cnt * sizeof *buf);
+            if (!buf) {
+                st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+                break;
+            }
+            for (size_t j = 0; j < cnt; j++, off += 4)
+                buf[j] = get_f32(p + off);
+            st = nnact_tensor_write(ts[k], buf);
+            free(buf);
+        }
+    }
+    if (st != NNACT_OK) {
+        nnact_mlp_destroy(m);
+        return st;
+    }
+    *out = m;
+    return NNACT_OK;
+}
+
+nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out)
+{
+    const char *fn = "nnact_mlp_load";
+    if (!out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    nnact_status st = nnact_check_ctx(ctx, fn);
+    if (st != NNACT_OK)
+        return st;
+    if (!path)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: path is NULL", fn);
+    bytes b = {0};
+    st = read_file(path, &b);
+    if (st == NNACT_OK)
+        st = parse(ctx, path, &b, out);
+    free(b.p);
+    return st;
+}
