@@ -48,8 +48,13 @@ static int needs_y(nnact_act_kind k) { return k == NNACT_ACT_SIGMOID || k == NNA
 
 static void label(char *buf, size_t cap, const nnact_act *a, const char *what, float scale)
 {
-    snprintf(buf, cap, "%s(alpha %g, beta %g) %s, scale %g", nnact_act_name(a->kind),
-             (double)a->alpha, (double)a->beta, what, (double)scale);
+    if (scale > 0)
+        snprintf(buf, cap, "%s(alpha %g, beta %g) %s, random x at scale %g",
+                 nnact_act_name(a->kind), (double)a->alpha, (double)a->beta, what,
+                 (double)scale);
+    else
+        snprintf(buf, cap, "%s(alpha %g, beta %g) %s, edge values", nnact_act_name(a->kind),
+                 (double)a->alpha, (double)a->beta, what);
 }
 
 static void *xmalloc(size_t n)
@@ -74,16 +79,17 @@ static void or_flushed(const nnact_act *a, int bwd, size_t n, const float *x,
     }
 }
 
-/* Forward and backward of one activation on one input, out of place against
- * the reference (the backward reference takes the y the device produced),
- * then in place (y aliasing x, dx aliasing dy), which must give the same
- * bits. The out-of-place backward passes NULL for the input the derivative
- * does not read. xf: x with subnormals flushed, or NULL. */
+/* Forward and backward of one activation on one input (random at scale, or
+ * edge values for scale 0), out of place against the reference (the
+ * backward reference takes the y the device produced), then in place (y
+ * aliasing x, dx aliasing dy), which must give the same bits. The
+ * out-of-place backward passes NULL for the input the derivative does not
+ * read. xf: x with subnormals flushed, or NULL. */
 static void check_act(const nnact_act *a, size_t rows, size_t cols, const float *x,
                       const float *dy, float scale, const float *xf)
 {
     const size_t n = rows * cols;
-    char op[128];
+    char op[160];
     long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
 
     nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
