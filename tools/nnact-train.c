@@ -7,6 +7,7 @@
 
 #include <nnact.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 
 typedef struct options {
-    const char *data, *layers, *act, *optimizer, *device, *save, *load, *history;
+    const char *data, *layers, *act, *optimizer, *device, *save, *load, *history, *schedule;
     int epochs, batch;
     float lr;
     uint64_t seed;
@@ -35,6 +36,8 @@ static void usage(FILE *f)
         "  --epochs N          (default 10)   --batch N (default 128)\n"
         "  --lr X              learning rate (default 1e-3 for adam, 0.05 for sgd)\n"
         "  --optimizer adam|adamw|sgd|momentum|nesterov   (default adam)\n"
+        "  --schedule cosine|constant  learning rate over the run (default cosine:\n"
+        "                      lr * (1 + cos(pi * step / steps)) / 2)\n"
         "  --seed N            weights and shuffling (default 42)\n"
         "  --device SEL        device selector (overrides NNACT_DEVICE)\n"
         "  --save FILE         save the trained model\n"
@@ -56,7 +59,7 @@ static int parse_int(const char *s, int *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     *o = (options){.data = NULL, .layers = "784,256,128,10", .act = "relu",
-                   .optimizer = "adam", .epochs = 10, .batch = 128, .lr = -1, .seed = 42};
+                   .optimizer = "adam", .schedule = "cosine", .epochs = 10, .batch = 128, .lr = -1, .seed = 42};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -77,6 +80,10 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(a, "--save")) o->save = v;
         else if (!strcmp(a, "--load")) o->load = v;
         else if (!strcmp(a, "--history")) o->history = v;
+        else if (!strcmp(a, "--schedule")) {
+            o->schedule = v;
+            ok = !strcmp(v, "cosine") || !strcmp(v, "constant");
+        }
         else if (!strcmp(a, "--epochs")) ok = parse_int(v, &o->epochs), o->epochs_given = 1;
         else if (!strcmp(a, "--batch")) ok = parse_int(v, &o->batch) && o->batch > 0;
         else if (!strcmp(a, "--seed")) o->seed = strtoull(v, NULL, 10);
@@ -242,10 +249,15 @@ int main(int argc, char **argv)
     printf("Training %s", dsname);
     for (size_t i = 0; i < n_sizes; i++)
         printf("%s%zu", i ? "-" : " MLP ", sizes[i]);
-    printf(" (%s, %s lr %g, batch %zu) on '%s': %zu train / %zu test samples\n", o.act,
-           o.optimizer, (double)opt.lr, B, dev->device_name, train.n, test.n);
+    printf(" (%s, %s lr %g %s, batch %zu) on '%s': %zu train / %zu test samples\n",
+           o.act, o.optimizer, (double)opt.lr, o.schedule, B, dev->device_name, train.n,
+           test.n);
 
     const int tty = isatty(STDOUT_FILENO);
+    const float base_lr = opt.lr;
+    const bool cosine = !strcmp(o.schedule, "cosine");
+    const double total_steps = (double)o.epochs * (double)(train.n / B);
+    uint64_t step = 0;
     uint64_t rng = o.seed * 0x9E3779B97F4A7C15ull + 7;
     double train_seconds = 0, last_loss = 0, test_loss = 0;
     float test_acc = 0;
@@ -267,6 +279,10 @@ int main(int argc, char **argv)
             TRY(nnact_tensor_write(xb, hx));
             TRY(nnact_tensor_write(yb, hy));
             float l, a;
+            if (cosine)
+                opt.lr = (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979 *
+                                                          (double)step / total_steps)));
+            step++;
             TRY(nnact_mlp_train_step(mlp, xb, yb, &loss, &opt, &l, &a));
             loss_sum += (double)l * (double)B;
             acc_sum += (double)a * (double)B;
