@@ -29,7 +29,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: nnact-train [options]\n"
-        "  --data DIR          IDX files (train-/t10k-images-idx3-ubyte[.gz], labels);\n"
+        "  --data DIR|spiral   IDX files (train-/t10k-images-idx3-ubyte[.gz], labels);\n"
         "                      default " DEFAULT_DATA ", else the spiral set\n"
         "  --layers L0,L1,...  layer sizes (default 784,256,128,10; spiral 2,64,64,3)\n"
         "  --act NAME          hidden activation (default relu); the last is softmax\n"
@@ -182,15 +182,19 @@ int main(int argc, char **argv)
     }
 
     /* Data: the given directory, else the default one, else the spiral. */
+    const bool want_spiral = o.data && !strcmp(o.data, "spiral");
     const char *dir = o.data ? o.data : DEFAULT_DATA;
-    nnact_status st = dataset_load_idx(dir, sizes[0], sizes[n_sizes - 1], &train, &test,
-                                       err, sizeof err);
-    if (st != NNACT_OK && (o.data || strncmp(err, "no dataset", 10) != 0)) {
+    nnact_status st = NNACT_ERR_IO;
+    if (!want_spiral)
+        st = dataset_load_idx(dir, sizes[0], sizes[n_sizes - 1], &train, &test, err,
+                              sizeof err);
+    if (st != NNACT_OK && !want_spiral && (o.data || strncmp(err, "no dataset", 10) != 0)) {
         fprintf(stderr, "nnact-train: %s\n", err);
         goto out;
     }
     if (st != NNACT_OK) {
-        printf("%s; training on the generated 3-class spiral set instead.\n", err);
+        if (!want_spiral)
+            printf("%s; training on the generated 3-class spiral set instead.\n", err);
         dsname = "spiral";
         if (!o.layers_given && !o.load) {
             static const size_t spiral_sizes[] = {2, 64, 64, 3};
