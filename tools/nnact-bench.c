@@ -1,0 +1,699 @@
+/* nnact-bench: times every operation of the library on the selected device.
+ * Each repetition runs a float16 copy kernel and then the operation, so
+ * every figure comes with the copy bandwidth measured beside it (machines
+ * drift; ratios taken side by side are what we compare). Device times come
+ * from OpenCL profiling markers around the operation, wall times from the
+ * host clock around operation + clFinish. Built only on the public API. */
+#define _POSIX_C_SOURCE 200809L
+#include <nnact.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ---- the bench's own kernels: the copy reference and an empty kernel ---- */
+
+static const char *bench_src =
+    "__kernel void copy16(__global const float16 *a, __global float16 *b)\n"
+    "{ size_t i = get_global_id(0); b[i] = a[i]; }\n"
+    "__kernel void empty(__global float *a) { }\n";
+
+typedef struct bench {
+    nnact_ctx *ctx;
+    cl_context clctx;
+    cl_command_queue q;
+    cl_program prog;
+    cl_kernel copy, empty;
+    cl_mem ca, cb;   /* copy buffers */
+    size_t copy_n;   /* floats copied */
+    int reps;
+    bool json;
+    const char *device_name;
+} bench;
+
+#define CHECK_CL(call, what)                                                         \
+    do {                                                                             \
+        cl_int e_ = (call);                                                          \
+        if (e_ != CL_SUCCESS) {                                                      \
+            fprintf(stderr, "nnact-bench: %s failed (%d)\n", what, (int)e_);         \
+            exit(1);                                                                 \
+        }                                                                            \
+    } while (0)
+
+#define CHECK_NN(call)                                                               \
+    do {                                                                             \
+        nnact_status s_ = (call);                                                    \
+        if (s_ != NNACT_OK) {                                                        \
+            fprintf(stderr, "nnact-bench: %s: %s: %s\n", #call,                      \
+                    nnact_status_string(s_), nnact_last_error());                    \
+            exit(1);                                                                 \
+        }                                                                            \
+    } while (0)
+
+static void bench_init(bench *b, const char *selector)
+{
+    nnact_device_info info;
+    CHECK_NN(nnact_device_select(selector, &info));
+    /* Find the cl_device_id behind the selection and make a profiling queue. */
+    cl_uint np = 0;
+    CHECK_CL(clGetPlatformIDs(0, NULL, &np), "clGetPlatformIDs");
+    cl_platform_id *plats = calloc(np, sizeof *plats);
+    CHECK_CL(clGetPlatformIDs(np, plats, NULL), "clGetPlatformIDs");
+    cl_uint nd = 0;
+    CHECK_CL(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, 0, NULL, &nd),
+             "clGetDeviceIDs");
+    cl_device_id *devs = calloc(nd, sizeof *devs);
+    CHECK_CL(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, nd, devs, NULL),
+             "clGetDeviceIDs");
+    cl_device_id dev = devs[info.device_index];
+    cl_int err;
+    b->clctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
+    CHECK_CL(err, "clCreateContext");
+    b->q = clCreateCommandQueue(b->clctx, dev, CL_QUEUE_PROFILING_ENABLE, &err);
+    CHECK_CL(err, "clCreateCommandQueue");
+    CHECK_NN(nnact_ctx_create_from_queue(&b->ctx, b->q));
+    b->device_name = nnact_ctx_device(b->ctx)->device_name;
+    b->prog = clCreateProgramWithSource(b->clctx, 1, &bench_src, NULL, &err);
+    CHECK_CL(err, "clCreateProgramWithSource");
+    CHECK_CL(clBuildProgram(b->prog, 1, &dev, "", NULL, NULL), "clBuildProgram");
+    b->copy = clCreateKernel(b->prog, "copy16", &err);
+    CHECK_CL(err, "clCreateKernel(copy16)");
+    b->empty = clCreateKernel(b->prog, "empty", &err);
+    CHECK_CL(err, "clCreateKernel(empty)");
+    free(plats);
+    free(devs);
+}
+
+static void copy_buffers(bench *b, size_t n)
+{
+    n = (n + 15) / 16 * 16;
+    if (n == b->copy_n)
+        return;
+    if (b->ca)
+        clReleaseMemObject(b->ca), clReleaseMemObject(b->cb);
+    cl_int err;
+    b->ca = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, n * 4, NULL, &err);
+    CHECK_CL(err, "clCreateBuffer");
+    b->cb = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, n * 4, NULL, &err);
+    CHECK_CL(err, "clCreateBuffer");
+    float zero = 0;
+    CHECK_CL(clEnqueueFillBuffer(b->q, b->ca, &zero, 4, 0, n * 4, 0, NULL, NULL), "fill");
+    CHECK_CL(clSetKernelArg(b->copy, 0, sizeof b->ca, &b->ca), "arg");
+    CHECK_CL(clSetKernelArg(b->copy, 1, sizeof b->cb, &b->cb), "arg");
+    b->copy_n = n;
+}
+
+static double event_seconds(cl_event a, cl_event z)
+{
+    cl_ulong t0 = 0, t1 = 0;
+    clWaitForEvents(1, &z);
+    clGetEventProfilingInfo(a, CL_PROFILING_COMMAND_END, sizeof t0, &t0, NULL);
+    clGetEventProfilingInfo(z, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+    return (double)(t1 - t0) * 1e-9;
+}
+
+/* Device seconds of one copy of copy_n floats (read + write). */
+static double run_copy(bench *b)
+{
+    size_t global = b->copy_n / 16, local = 64;
+    while (global % local)
+        local /= 2;
+    cl_event before, after;
+    CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
+    CHECK_CL(clEnqueueNDRangeKernel(b->q, b->copy, 1, NULL, &global, &local, 0, NULL, NULL),
+             "copy");
+    CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
+    double t = event_seconds(before, after);
+    clReleaseEvent(before);
+    clReleaseEvent(after);
+    return t;
+}
+
+typedef void (*op_fn)(bench *b, void *state);
+
+typedef struct result {
+    double dev_med, dev_min, dev_max, wall_med, copy_gbs;
+} result;
+
+/* Runs op (after warm-up) reps times, each after a copy of bytes/8 floats. */
+static result measure(bench *b, op_fn op, void *state, double bytes)
+{
+    size_t copy_floats = (size_t)(bytes / 8.0);
+    if (copy_floats < (1u << 20))
+        copy_floats = 1u << 20;
+    copy_buffers(b, copy_floats);
+    for (int w = 0; w < 3; w++) {
+        op(b, state);
+        run_copy(b);
+    }
+    clFinish(b->q);
+    int n = b->reps;
+    double *dev = calloc((size_t)n, sizeof *dev), *wall = calloc((size_t)n, sizeof *wall),
+           *cp = calloc((size_t)n, sizeof *cp);
+    for (int r = 0; r < n; r++) {
+        cp[r] = (double)b->copy_n * 8.0 / run_copy(b) * 1e-9;
+        cl_event before, after;
+        clFinish(b->q);
+        double t0 = now();
+        CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
+        op(b, state);
+        CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
+        clFinish(b->q);
+        wall[r] = now() - t0;
+        dev[r] = event_seconds(before, after);
+        clReleaseEvent(before);
+        clReleaseEvent(after);
+    }
+    result res;
+    res.dev_med = median(dev, n);
+    res.dev_min = dev[0];
+    res.dev_max = dev[n - 1];
+    res.wall_med = median(wall, n);
+    res.copy_gbs = median(cp, n);
+    free(dev), free(wall), free(cp);
+    return res;
+}
+
+static void report(bench *b, const char *op, size_t rows, size_t cols, double bytes,
+                   double flops, result r)
+{
+    double gbs = bytes / r.dev_med * 1e-9;
+    if (b->json) {
+        printf("{\"op\":\"%s\",\"rows\":%zu,\"cols\":%zu,\"reps\":%d,\"device\":\"%s\","
+               "\"device_ms_median\":%.4f,\"device_ms_min\":%.4f,\"device_ms_max\":%.4f,"
+               "\"wall_ms_median\":%.4f,\"bytes\":%.0f,\"gb_s\":%.3f,\"copy_gb_s\":%.3f,"
+               "\"fraction_of_copy\":%.3f", op, rows, cols, b->reps, b->device_name,
+               r.dev_med * 1e3, r.dev_min * 1e3, r.dev_max * 1e3, r.wall_med * 1e3, bytes,
+               gbs, r.copy_gbs, gbs / r.copy_gbs);
+        if (flops > 0)
+            printf(",\"gflop_s\":%.2f", flops / r.dev_med * 1e-9);
+        printf("}\n");
+    } else {
+        char shape[48];
+        snprintf(shape, sizeof shape, "%zux%zu", rows, cols);
+        printf("%-24s %-12s %9.3f %9.3f %9.3f %9.3f %8.2f %8.2f %6.2f", op, shape,
+               r.dev_med * 1e3, r.dev_min * 1e3, r.dev_max * 1e3, r.wall_med * 1e3, gbs,
+               r.copy_gbs, gbs / r.copy_gbs);
+        if (flops > 0)
+            printf("  %.1f GFLOP/s", flops / r.dev_med * 1e-9);
+        printf("\n");
+    }
+    fflush(stdout);
+}
+
+/* ---- operations ---- */
+
+typedef struct op_state {
+    nnact_act act;
+    nnact_loss loss;
+    nnact_optim opt;
+    nnact_tensor *a, *b, *c, *d, *e, *f, *g, *h;
+    nnact_transpose ta, tb;
+} op_state;
+
+static void op_act_fwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_act_forward(b->ctx, &s->act, s->a, s->b));
+}
+static void op_act_bwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_act_backward(b->ctx, &s->act, s->a, s->b, s->c, s->d));
+}
+static void op_prelu_fwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_prelu_forward(b->ctx, s->a, s->e, s->b));
+}
+static void op_prelu_bwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_prelu_backward(b->ctx, s->a, s->e, s->c, s->d, s->f));
+}
+static void op_loss(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_loss_eval(b->ctx, &s->loss, s->a, s->b, NULL, NULL, s->d));
+}
+static void op_optim(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_optim_step(b->ctx, &s->opt, 10, s->a, s->b, s->c, s->d));
+}
+static void op_gemm(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_gemm(b->ctx, s->ta, s->tb, 1.0f, s->a, s->b, 0.0f, s->c));
+}
+static void op_dense_fwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_dense_forward(b->ctx, s->a, s->b, s->c, &s->act, s->d, s->e));
+}
+static void op_dense_bwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_dense_backward(b->ctx, s->a, s->b, &s->act, s->d, s->e, s->e, s->f,
+                                  s->g, s->h));
+}
+
+static nnact_tensor *filled(bench *b, size_t r, size_t c, float lo, float hi, unsigned seed)
+{
+    nnact_tensor *t;
+    CHECK_NN(nnact_tensor_create(b->ctx, r, c, &t));
+    size_t n = r * c;
+    float *h = malloc((n ? n : 1) * sizeof *h);
+    unsigned s = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        h[i] = lo + (hi - lo) * (float)(s >> 8) / 16777216.0f;
+    }
+    CHECK_NN(nnact_tensor_write(t, h));
+    free(h);
+    return t;
+}
+
+static void free_state(op_state *s)
+{
+    nnact_tensor *all[] = {s->a, s->b, s->c, s->d, s->e, s->f, s->g, s->h};
+    for (size_t i = 0; i < 8; i++)
+        nnact_tensor_destroy(all[i]);
+    memset(s, 0, sizeof *s);
+}
+
+/* --op tokens select ops by group ("act", "softmax", ...) or name prefix. */
+static bool wanted(const char *ops, const char *group, const char *name)
+{
+    if (!ops)
+        return true;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", ops);
+    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+        if (!strcmp(t, "all") || !strcmp(t, group) || !strncmp(name, t, strlen(t)))
+            return true;
+    return false;
+}
+
+static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t cols,
+                              bool softmax)
+{
+    double n = (double)rows * (double)cols;
+    for (int k = 0; k < NNACT_ACT_COUNT; k++) {
+        if ((k == NNACT_ACT_SOFTMAX) != softmax)
+            continue;
+        const char *an = nnact_act_name((nnact_act_kind)k);
+        char fname[64], bname[64];
+        snprintf(fname, sizeof fname, "%s.fwd", an);
+        snprintf(bname, sizeof bname, "%s.bwd", an);
+        const char *group = k == NNACT_ACT_SOFTMAX ? "softmax" : "act";
+        bool f = wanted(ops, group, fname), bw = wanted(ops, group, bname);
+        if (!f && !bw)
+            continue;
+        size_t r = rows, c = cols;
+        op_state s = {0};
+        CHECK_NN(nnact_act_from_name(an, &s.act));
+        s.a = filled(b, r, c, -8, 8, 1);
+        s.b = filled(b, r, c, 0, 1, 2);
+        s.c = filled(b, r, c, -1, 1, 3);
+        s.d = filled(b, r, c, 0, 0, 4);
+        if (f)
+            report(b, fname, r, c, 8 * n, 0, measure(b, op_act_fwd, &s, 8 * n));
+        if (bw) {
+            double bytes = (k == NNACT_ACT_IDENTITY ? 8 : 12) * n;
+            report(b, bname, r, c, bytes, 0, measure(b, op_act_bwd, &s, bytes));
+        }
+        free_state(&s);
+    }
+}
+
+static void bench_prelu(bench *b, const char *ops, size_t rows, size_t cols)
+{
+    if (!wanted(ops, "prelu", "prelu.fwd") && !wanted(ops, "prelu", "prelu.bwd"))
+        return;
+    double n = (double)rows * (double)cols;
+    op_state s = {0};
+    s.a = filled(b, rows, cols, -8, 8, 1);
+    s.b = filled(b, rows, cols, 0, 0, 2);
+    s.c = filled(b, rows, cols, -1, 1, 3);
+    s.d = filled(b, rows, cols, 0, 0, 4);
+    s.e = filled(b, 1, cols, 0, 0.3f, 5);
+    s.f = filled(b, 1, cols, 0, 0, 6);
+    if (wanted(ops, "prelu", "prelu.fwd"))
+        report(b, "prelu.fwd (1xcols)", rows, cols, 8 * n, 0, measure(b, op_prelu_fwd, &s, 8 * n));
+    if (wanted(ops, "prelu", "prelu.bwd"))
+        report(b, "prelu.bwd+dalpha", rows, cols, 12 * n, 0,
+               measure(b, op_prelu_bwd, &s, 12 * n));
+    free_state(&s);
+}
+
+static void bench_losses(bench *b, const char *ops, size_t rows, size_t cols)
+{
+    double n = (double)rows * (double)cols;
+    for (int k = 0; k < NNACT_LOSS_COUNT; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "loss.%s", nnact_loss_name((nnact_loss_kind)k));
+        if (!wanted(ops, "loss", name))
+            continue;
+        op_state s = {0};
+        CHECK_NN(nnact_loss_from_name(nnact_loss_name((nnact_loss_kind)k), &s.loss));
+        s.a = filled(b, rows, cols, 0.01f, 0.99f, 1);
+        s.b = filled(b, rows, cols, 0, 1, 2);
+        s.d = filled(b, rows, cols, 0, 0, 3);
+        report(b, name, rows, cols, 12 * n, 0, measure(b, op_loss, &s, 12 * n));
+        free_state(&s);
+    }
+}
+
+static void bench_optims(bench *b, const char *ops, size_t rows, size_t cols)
+{
+    static const char *names[] = {"sgd", "momentum", "adam", "adamw"};
+    static const double per_elem[] = {12, 20, 28, 28};
+    double n = (double)rows * (double)cols;
+    for (size_t i = 0; i < 4; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "optim.%s", names[i]);
+        if (!wanted(ops, "optim", name))
+            continue;
+        op_state s = {0};
+        CHECK_NN(nnact_optim_from_name(names[i], &s.opt));
+        s.a = filled(b, rows, cols, -1, 1, 1);
+        s.b = filled(b, rows, cols, -1, 1, 2);
+        s.c = filled(b, rows, cols, 0, 0, 3);
+        s.d = filled(b, rows, cols, 0, 0, 4);
+        report(b, name, rows, cols, per_elem[i] * n, 0,
+               measure(b, op_optim, &s, per_elem[i] * n));
+        free_state(&s);
+    }
+}
+
+/* The Fashion-MNIST MLP's products at batch 128 (m x n x k, transposes). */
+static const struct { size_t m, n, k; int ta, tb; } mlp_gemms[] = {
+    {128, 256, 784, 0, 0}, {128, 128, 256, 0, 0}, {128, 10, 128, 0, 0},
+    {784, 256, 128, 1, 0}, {256, 128, 128, 1, 0}, {128, 10, 128, 1, 0},
+    {128, 784, 256, 0, 1}, {128, 256, 128, 0, 1}, {128, 128, 10, 0, 1},
+    {1024, 1024, 1024, 0, 0},
+};
+
+static void bench_gemm_shape(bench *b, size_t m, size_t n, size_t k, int ta, int tb)
+{
+    op_state s = {0};
+    s.ta = ta ? NNACT_TRANS : NNACT_NO_TRANS;
+    s.tb = tb ? NNACT_TRANS : NNACT_NO_TRANS;
+    s.a = ta ? filled(b, k, m, -1, 1, 1) : filled(b, m, k, -1, 1, 1);
+    s.b = tb ? filled(b, n, k, -1, 1, 2) : filled(b, k, n, -1, 1, 2);
+    s.c = filled(b, m, n, 0, 0, 3);
+    char name[64];
+    snprintf(name, sizeof name, "sgemm %c%c k=%zu", ta ? 'T' : 'N', tb ? 'T' : 'N', k);
+    double bytes = 4.0 * ((double)m * k + (double)k * n + (double)m * n);
+    report(b, name, m, n, bytes, 2.0 * m * n * k, measure(b, op_gemm, &s, bytes));
+    free_state(&s);
+}
+
+static void bench_dense(bench *b, const char *ops)
+{
+    const size_t B = 128, in = 784, out = 256;
+    if (!wanted(ops, "dense", "dense.fwd") && !wanted(ops, "dense", "dense.bwd"))
+        return;
+    op_state s = {0};
+    CHECK_NN(nnact_act_from_name("relu", &s.act));
+    s.a = filled(b, B, in, 0, 1, 1);
+    s.b = filled(b, in, out, -0.05f, 0.05f, 2);
+    s.c = filled(b, 1, out, -0.1f, 0.1f, 3);
+    s.d = filled(b, B, out, 0, 0, 4);
+    s.e = filled(b, B, out, 0, 0, 5);
+    s.f = filled(b, in, out, 0, 0, 6);
+    s.g = filled(b, 1, out, 0, 0, 7);
+    s.h = filled(b, B, in, 0, 0, 8);
+    double fb = 4.0 * (B * in + in * out + out + 2 * B * out);
+    if (wanted(ops, "dense", "dense.fwd"))
+        report(b, "dense.fwd relu", B, out, fb, 2.0 * B * in * out,
+               measure(b, op_dense_fwd, &s, fb));
+    if (wanted(ops, "dense", "dense.bwd"))
+        report(b, "dense.bwd relu", B, out, 2 * fb, 4.0 * B * in * out,
+               measure(b, op_dense_bwd, &s, 2 * fb));
+    free_state(&s);
+}
+
+/* ---- host cost of small operations ---- */
+
+static double per_enqueue(bench *b, op_fn op, void *state, int count)
+{
+    op(b, state); /* compile and warm */
+    clFinish(b->q);
+    double best = INFINITY;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        for (int i = 0; i < count; i++)
+            op(b, state);
+        clFinish(b->q);
+        double t = (now() - t0) / count;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+static void op_empty(bench *b, void *s_)
+{
+    (void)s_;
+    size_t global = 64, local = 64;
+    CHECK_CL(clEnqueueNDRangeKernel(b->q, b->empty, 1, NULL, &global, &local, 0, NULL, NULL),
+             "empty");
+}
+
+static void op_softmax_fwd(bench *b, void *s_)
+{
+    op_state *s = s_;
+    CHECK_NN(nnact_softmax_forward(b->ctx, 1.0f, s->a, s->b));
+}
+
+static void bench_overhead(bench *b, const char *ops)
+{
+    if (!wanted(ops, "overhead", "overhead"))
+        return;
+    const int count = 2000;
+    cl_mem dummy;
+    cl_int err;
+    dummy = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, 256, NULL, &err);
+    CHECK_CL(err, "clCreateBuffer");
+    CHECK_CL(clSetKernelArg(b->empty, 0, sizeof dummy, &dummy), "arg");
+    double raw = per_enqueue(b, op_empty, NULL, count);
+    op_state s = {0};
+    s.a = filled(b, 64, 64, -4, 4, 1);
+    s.b = filled(b, 64, 64, 0, 1, 2);
+    s.c = filled(b, 64, 64, -1, 1, 3);
+    s.d = filled(b, 64, 64, 0, 0, 4);
+    s.e = filled(b, 1, 64, 0, 0.2f, 5);
+    s.f = filled(b, 1, 64, 0, 0, 6);
+    CHECK_NN(nnact_optim_from_name("adam", &s.opt));
+    struct { const char *name; op_fn fn; } list[] = {
+        {"relu.fwd", op_act_fwd}, {"sigmoid.bwd", op_act_bwd},
+        {"softmax.fwd", op_softmax_fwd}, {"prelu.fwd", op_prelu_fwd},
+        {"optim.adam", op_optim},
+    };
+    if (!b->json)
+        printf("\nHost cost, 64x64, %d enqueues back to back, one clFinish (best of 5):\n"
+               "%-24s %10s %8s\n%-24s %10.2f %8.2f\n", count, "op", "us/op", "x raw",
+               "empty kernel (raw)", raw * 1e6, 1.0);
+    else
+        printf("{\"op\":\"overhead.empty_kernel\",\"us_per_op\":%.3f}\n", raw * 1e6);
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+        if (!strcmp(list[i].name, "relu.fwd") || !strcmp(list[i].name, "sigmoid.bwd"))
+            CHECK_NN(nnact_act_from_name(list[i].name[0] == 'r' ? "relu" : "sigmoid", &s.act));
+        double t = per_enqueue(b, list[i].fn, &s, count);
+        if (b->json)
+            printf("{\"op\":\"overhead.%s\",\"rows\":64,\"cols\":64,\"us_per_op\":%.3f,"
+                   "\"ratio_to_empty\":%.3f}\n", list[i].name, t * 1e6, t / raw);
+        else
+            printf("%-24s %10.2f %8.2f\n", list[i].name, t * 1e6, t / raw);
+    }
+    free_state(&s);
+    clReleaseMemObject(dummy);
+}
+
+/* ---- start-up: a fresh process to its first activation result ---- */
+
+static int startup_child(const char *selector)
+{
+    nnact_ctx *ctx;
+    nnact_tensor *x, *y;
+    nnact_act relu = {NNACT_ACT_RELU, 0, 0};
+    float h[64] = {0};
+    if (nnact_ctx_create(&ctx, selector) || nnact_tensor_create(ctx, 8, 8, &x) ||
+        nnact_tensor_create(ctx, 8, 8, &y) || nnact_tensor_write(x, h) ||
+        nnact_act_forward(ctx, &relu, x, y) || nnact_tensor_read(y, h))
+        return 1;
+    nnact_tensor_destroy(x);
+    nnact_tensor_destroy(y);
+    nnact_ctx_destroy(ctx);
+    return 0;
+}
+
+static double spawn_startup(const char *self, const char *selector, const char *cache)
+{
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (cache) {
+            setenv("POCL_CACHE_DIR", cache, 1);
+            setenv("HOME", cache, 1);
+            setenv("XDG_CACHE_HOME", cache, 1);
+            setenv("NNACT_CACHE_DIR", cache, 1);
+        }
+        execl(self, self, "--startup-child", selector ? selector : "", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    double t = now() - t0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : NAN;
+}
+
+static void bench_startup(bench *b, const char *ops, const char *selector)
+{
+    if (!wanted(ops, "startup", "startup"))
+        return;
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    spawn_startup(self, selector, NULL); /* fill the caches */
+    double warm[5];
+    for (int i = 0; i < 5; i++)
+        warm[i] = spawn_startup(self, selector, NULL);
+    char tmpl[] = "/tmp/nnact-bench-cold-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    double cold = dir ? spawn_startup(self, selector, dir) : NAN;
+    if (dir) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "nnact-bench: could not remove %s\n", dir);
+    }
+    double wm = median(warm, 5);
+    if (b->json)
+        printf("{\"op\":\"startup\",\"warm_ms_median\":%.1f,\"cold_ms\":%.1f}\n", wm * 1e3,
+               cold * 1e3);
+    else
+        printf("\nStart-up, fresh process to first relu result: warm caches %.1f ms "
+               "(median of 5), empty caches %.1f ms\n", wm * 1e3, cold * 1e3);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: nnact-bench [--op LIST] [--size ROWSxCOLS] [--reps N] [--device SEL] [--json]\n"
+        "  --op LIST     comma-separated groups or name prefixes: act, softmax, prelu,\n"
+        "                dense, loss, optim, sgemm, overhead, startup, or e.g. relu,\n"
+        "                sigmoid.bwd, loss.mse (default: all)\n"
+        "  --size RxC    elementwise, prelu and optimizer tensors (default 4096x4096);\n"
+        "                softmax and losses use RxC too when given, else 4096x1000\n"
+        "  --gemm MxNxK[:TT]  an SGEMM shape instead of the MLP's (T/N for a and b)\n"
+        "  --reps N      timed repetitions after 3 warm-up runs (default 20)\n"
+        "  --json        one JSON object per measurement\n"
+        "Device times are from OpenCL profiling markers around each operation; each\n"
+        "repetition first runs a float16 copy kernel whose bandwidth is reported\n"
+        "beside it, and 'copy' is the operation's GB/s as a fraction of that copy's.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--startup-child"))
+        return startup_child(argv[2][0] ? argv[2] : NULL);
+    const char *ops = NULL, *selector = NULL, *gemm = NULL;
+    size_t rows = 4096, cols = 4096, srows = 4096, scols = 1000;
+    bench b = {0};
+    b.reps = 20;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) {
+            b.json = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!v) {
+            usage(stderr);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--op"))
+            ops = v;
+        else if (!strcmp(a, "--device"))
+            selector = v;
+        else if (!strcmp(a, "--gemm"))
+            gemm = v;
+        else if (!strcmp(a, "--reps"))
+            b.reps = atoi(v) > 0 ? atoi(v) : 20;
+        else if (!strcmp(a, "--size")) {
+            if (sscanf(v, "%zux%zu", &rows, &cols) != 2 || !rows || !cols) {
+                fprintf(stderr, "nnact-bench: --size wants ROWSxCOLS, e.g. 4096x4096\n");
+                return 2;
+            }
+            srows = rows, scols = cols;
+        } else {
+            fprintf(stderr, "nnact-bench: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    bench_init(&b, selector);
+    if (!b.json) {
+        printf("nnact-bench on '%s' (%s), %d reps; times in ms\n", b.device_name,
+               nnact_ctx_device(b.ctx)->platform_name, b.reps);
+        printf("%-24s %-12s %9s %9s %9s %9s %8s %8s %6s\n", "op", "shape", "median", "min",
+               "max", "wall", "GB/s", "copyGB/s", "copy");
+    }
+    bench_elementwise(&b, ops, rows, cols, false);
+    /* softmax uses its own default shape unless --size was given */
+    bench_elementwise(&b, ops, srows, scols, true);
+    bench_prelu(&b, ops, rows, cols);
+    bench_losses(&b, ops, srows, scols);
+    bench_optims(&b, ops, rows, cols);
+    bench_dense(&b, ops);
+    if (gemm) {
+        size_t m, n, k;
+        char t[3] = "NN";
+        if (sscanf(gemm, "%zux%zux%zu:%2s", &m, &n, &k, t) < 3) {
+            fprintf(stderr, "nnact-bench: --gemm wants MxNxK[:TT]\n");
+            return 2;
+        }
+        bench_gemm_shape(&b, m, n, k, t[0] == 'T', t[1] == 'T');
+    } else if (wanted(ops, "sgemm", "sgemm")) {
+        for (size_t i = 0; i < sizeof mlp_gemms / sizeof mlp_gemms[0]; i++)
+            bench_gemm_shape(&b, mlp_gemms[i].m, mlp_gemms[i].n, mlp_gemms[i].k,
+                             mlp_gemms[i].ta, mlp_gemms[i].tb);
+    }
+    bench_overhead(&b, ops);
+    bench_startup(&b, ops, selector);
+    nnact_ctx_destroy(b.ctx);
+    return 0;
+}
