@@ -75,3 +75,35 @@ inline void store_part(vfloat v, __global float *p, ulong base, uint count)
     for (uint k = 0; k < count; k++)
         p[base + k] = tmp[k];
 }
+
+/* Vector compensated sum: one Kahan accumulator per lane. */
+typedef struct { vfloat s, c; } vksum;
+
+inline vksum vksum_add(vksum k, vfloat v)
+{
+    vfloat y = v - k.c;
+    vfloat t = k.s + y;
+    k.c = select((t - k.s) - y, VZERO, isinf(t) || isnan(t));
+    k.s = t;
+    return k;
+}
+
+/* Sum of a vector's lanes, pairwise (deterministic, a few ulp). */
+inline float vsum_lanes(vfloat v)
+{
+    float8 a = v.lo + v.hi;
+    float4 b = a.lo + a.hi;
+    float2 c = b.lo + b.hi;
+    return c.x + c.y;
+}
+
+/* Like load_part, padding the missing lanes with fill instead of 0. */
+inline vfloat load_fill(__global const float *p, ulong base, uint count, float fill)
+{
+    if (count == VW)
+        return VLOAD(0, p + base);
+    float tmp[VW];
+    for (uint k = 0; k < VW; k++)
+        tmp[k] = k < count ? p[base + k] : fill;
+    return VLOAD(0, tmp);
+}

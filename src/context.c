@@ -26,6 +26,10 @@ static void choose_launch_shapes(nnact_ctx *ctx)
         reduce /= 2;
     ctx->elem_local = elem ? elem : 1;
     ctx->reduce_local = reduce ? reduce : 1;
+    /* Row operations: a work-item per row on CPUs, a work-group per row on
+     * GPUs. NNACT_ROW_KERNELS=0/1 overrides (to test both on one device). */
+    const char *rk = getenv("NNACT_ROW_KERNELS");
+    ctx->row_kernels = rk && *rk ? strcmp(rk, "0") != 0 : cpu;
 }
 
 static void choose_build_options(nnact_ctx *ctx)

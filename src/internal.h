@@ -55,6 +55,8 @@ typedef enum nnact_kernel_id {
     NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
     NNACT_K_softmax_fwd,
     NNACT_K_softmax_bwd,
+    NNACT_K_softmax_fwd_rows,
+    NNACT_K_softmax_bwd_rows,
     NNACT_K_prelu_fwd,
     NNACT_K_prelu_bwd,
     NNACT_K_prelu_dalpha,
@@ -82,6 +84,7 @@ struct nnact_ctx {
     cl_kernel kernels[NNACT_K_COUNT];
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
+    bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
     cl_mem workspace;    /* scratch for intermediates, grown on demand */
     size_t workspace_bytes;
     bool debug;

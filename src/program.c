@@ -36,6 +36,8 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_KERNEL_DEFS)
     [NNACT_K_softmax_fwd] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd"},
     [NNACT_K_softmax_bwd] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd"},
+    [NNACT_K_softmax_fwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_rows"},
+    [NNACT_K_softmax_bwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows"},
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},

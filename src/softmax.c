@@ -1,8 +1,18 @@
-/* Row-wise softmax and its O(cols) vector-Jacobian product: one work-group
- * of ctx->reduce_local items per row. */
+/* Row-wise softmax and its O(cols) vector-Jacobian product: a work-item per
+ * row on CPU devices, a work-group of ctx->reduce_local items per row on
+ * GPUs (ctx->row_kernels). */
 #include "internal.h"
 
 #include <math.h>
+
+/* Row kernels: a few rows per work-group, one fixed size (pocl compiles
+ * once per local size). */
+#define ROW_LOCAL 4
+static size_t row_groups(const nnact_ctx *ctx, size_t rows)
+{
+    (void)ctx;
+    return (rows + ROW_LOCAL - 1) / ROW_LOCAL;
+}
 
 static nnact_status check_temperature(float t, const char *fn)
 {
@@ -25,7 +35,14 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
         return st;
     if (!nnact_numel(x))
         return NNACT_OK;
-    cl_ulong xo = x->offset, yo = y->offset, cols = x->cols;
+    cl_ulong xo = x->offset, yo = y->offset, cols = x->cols, rows = x->rows;
+    if (ctx->row_kernels) {
+        nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
+                            NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
+                            NNACT_ARG(temperature)};
+        return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, row_groups(ctx, x->rows),
+                            ROW_LOCAL, sizeof args / sizeof args[0], args);
+    }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
@@ -49,7 +66,15 @@ nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
         return st;
     if (!nnact_numel(y))
         return NNACT_OK;
-    cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols;
+    cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols,
+             rows = y->rows;
+    if (ctx->row_kernels) {
+        nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
+                            NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
+                            NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature)};
+        return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, row_groups(ctx, y->rows),
+                            ROW_LOCAL, sizeof args / sizeof args[0], args);
+    }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
