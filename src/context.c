@@ -43,6 +43,17 @@ static void choose_build_options(nnact_ctx *ctx)
                  ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 }
 
+/* CLBlast parameters: NNACT_CLBLAST_PARAMS, when set, for experiments. */
+static nnact_status load_tuning(nnact_ctx *ctx)
+{
+    const char *env = getenv("NNACT_CLBLAST_PARAMS");
+    if (!env || !*env)
+        return NNACT_OK;
+    if (ctx->debug)
+        fprintf(stderr, "nnact: CLBlast parameters from NNACT_CLBLAST_PARAMS: %s\n", env);
+    return nnact_apply_clblast_params(ctx, env, "NNACT_CLBLAST_PARAMS");
+}
+
 static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
 {
     if (!out)
@@ -89,6 +100,10 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
     }
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
+    if ((st = load_tuning(ctx)) != NNACT_OK) {
+        nnact_ctx_destroy(ctx);
+        return st;
+    }
     *out = ctx;
     return NNACT_OK;
 }
@@ -162,6 +177,10 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     describe_adopted(ctx);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
+    if ((st = load_tuning(ctx)) != NNACT_OK) {
+        nnact_ctx_destroy(ctx);
+        return st;
+    }
     if (ctx->debug)
         fprintf(stderr, "nnact: adopted the application's queue on '%s' (%s)\n",
                 ctx->info.device_name, ctx->info.platform_name);

@@ -116,6 +116,9 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
 
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
+/* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines
+ * (or ';'-separated) for the context's device (tuning.c). */
+nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin);
 /* nnact_gemm after its checks (shapes already known to fit). */
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
