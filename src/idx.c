@@ -22,6 +22,30 @@ static size_t read_full(gzFile f, unsigned char *dst, size_t n)
     return got;
 }
 
+/* zlib's complaint about a damaged gzip stream (without the path zlib puts
+ * in front), or NULL while the stream is sound; *zerr gets zlib's code. */
+static const char *gz_damage(gzFile f, const char *path, int *zerr)
+{
+    const char *msg = gzerror(f, zerr);
+    if (*zerr == Z_OK || *zerr == Z_STREAM_END)
+        return NULL;
+    size_t n = strlen(path);
+    if (!strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2))
+        msg += n + 2;
+    return msg;
+}
+
+/* After a short read: NNACT_ERR_IO naming zlib's complaint when the gzip
+ * stream is corrupt (rather than just ending early), else NNACT_OK. */
+static nnact_status gz_corrupt(gzFile f, const char *fn, const char *path)
+{
+    int zerr;
+    const char *damage = gz_damage(f, path, &zerr);
+    if (!damage || zerr == Z_BUF_ERROR)
+        return NNACT_OK;
+    return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %s", fn, path, damage);
+}
+
 nnact_status nnact_idx_read(const char *path, nnact_idx *out)
 {
     const char *fn = "nnact_idx_read";
@@ -35,8 +59,9 @@ nnact_status nnact_idx_read(const char *path, nnact_idx *out)
     nnact_status st = NNACT_OK;
     unsigned char head[4], dimb[16];
     if (read_full(f, head, 4) != 4) {
-        st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated: shorter than the 4-byte "
-                        "IDX header", fn, path);
+        if ((st = gz_corrupt(f, fn, path)) == NNACT_OK)
+            st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated: shorter than the "
+                            "4-byte IDX header", fn, path);
         goto done;
     }
     if (head[0] != 0 || head[1] != 0 || head[3] < 1 || head[3] > 4) {
@@ -52,8 +77,9 @@ nnact_status nnact_idx_read(const char *path, nnact_idx *out)
     }
     out->ndims = head[3];
     if (read_full(f, dimb, 4 * out->ndims) != 4 * out->ndims) {
-        st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated inside its dimensions", fn,
-                        path);
+        if ((st = gz_corrupt(f, fn, path)) == NNACT_OK)
+            st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated inside its dimensions",
+                            fn, path);
         goto done;
     }
     size_t count = 1;
@@ -75,8 +101,9 @@ nnact_status nnact_idx_read(const char *path, nnact_idx *out)
     }
     size_t got = read_full(f, out->data, count);
     if (got != count) {
-        st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated: %zu of %zu data bytes "
-                        "present", fn, path, got, count);
+        if ((st = gz_corrupt(f, fn, path)) == NNACT_OK)
+            st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated: %zu of %zu data bytes "
+                            "present", fn, path, got, count);
         goto done;
     }
     unsigned char extra;
@@ -86,9 +113,11 @@ nnact_status nnact_idx_read(const char *path, nnact_idx *out)
         goto done;
     }
     int zerr;
-    const char *zmsg = gzerror(f, &zerr);
-    if (zerr != Z_OK && zerr != Z_STREAM_END)
-        st = nnact_fail(NNACT_ERR_IO, "%s: '%s': %s", fn, path, zmsg);
+    const char *damage = gz_damage(f, path, &zerr);
+    if (damage)
+        st = nnact_fail(NNACT_ERR_IO, "%s: '%s' is %s: %s", fn, path,
+                        zerr == Z_BUF_ERROR ? "truncated (the gzip stream ends early)" :
+                        "corrupt", damage);
 done:
     gzclose(f);
     if (st != NNACT_OK)

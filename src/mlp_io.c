@@ -191,9 +191,13 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const bytes *b, nnac
     const char *fn = "nnact_mlp_load";
     const unsigned char *p = b->p;
     size_t n = b->n;
-    if (n < 16 || memcmp(p, MLP_MAGIC, 8) != 0)
-        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is not an nnact MLP file (%s)", fn, path,
-                          n < 16 ? "too short for the header" : "bad magic");
+    size_t head = n < 8 ? n : 8;
+    if (head && memcmp(p, MLP_MAGIC, head) != 0)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is not an nnact MLP file (bad magic)", fn,
+                          path);
+    if (n < 16)
+        return nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated: %zu bytes, shorter than "
+                          "the 16-byte header", fn, path, n);
     uint32_t version = get_u32(p + 8);
     if (version != MLP_VERSION)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' has format version %u; this library "
@@ -223,9 +227,16 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const bytes *b, nnac
         acts[i].kind = (nnact_act_kind)get_u32(p + off);
         acts[i].alpha = get_f32(p + off + 4);
         acts[i].beta = get_f32(p + off + 8);
-        if (nnact_check_act(&acts[i], fn) != NNACT_OK)
+        if (nnact_check_act(&acts[i], fn) != NNACT_OK) {
+            char why[256]; /* the message buffer cannot be formatted into itself */
+            snprintf(why, sizeof why, "%s", nnact_last_error());
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu activation "
-                              "(%s)", fn, path, i, nnact_last_error());
+                              "(%s)", fn, path, i, why);
+        }
+        if (acts[i].kind == NNACT_ACT_SOFTMAX && !(acts[i].alpha > 0.0f))
+            return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu softmax "
+                              "temperature %g is not positive", fn, path, i,
+                              (double)acts[i].alpha);
     }
     size_t params = 0;
     for (size_t i = 0; i < depth; i++)

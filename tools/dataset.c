@@ -131,10 +131,10 @@ nnact_status dataset_spiral(size_t per_class, size_t classes, uint64_t seed, dat
             /* Box-Muller noise of sd 0.2 on the angle */
             double u1 = uniform(&s), u2 = uniform(&s);
             double noise = sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * 3.14159265358979 * u2);
-            double t = (double)c * 4.0 + r * 4.0 + noise * 0.2;
+            double a = ((double)c * 4.0 + r * 4.0) * 2.5 + noise * 0.2;
             size_t k = c * per_class + i;
-            out->x[2 * k] = (float)(r * sin(t * 2.5));
-            out->x[2 * k + 1] = (float)(r * cos(t * 2.5));
+            out->x[2 * k] = (float)(r * sin(a));
+            out->x[2 * k + 1] = (float)(r * cos(a));
             out->labels[k] = (float)c;
         }
     return NNACT_OK;

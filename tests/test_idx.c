@@ -1,0 +1,307 @@
+/* The IDX reader on generated files, plain and gzip-compressed: values and
+ * dimensions of good files, and a specific NNACT_ERR_IO (or
+ * NNACT_ERR_UNSUPPORTED) for every malformed case. No OpenCL is used. */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#include "testutil.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <zlib.h>
+
+static char tmpdir[64];
+
+static void tmpdir_setup(void)
+{
+    strcpy(tmpdir, "/tmp/nnact-test-idx-XXXXXX");
+    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp failed");
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void tmpdir_teardown(void)
+{
+    if (tmpdir[0])
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
+    return buf;
+}
+
+/* An IDX image in memory: header (00 00 type ndims), big-endian dims, data. */
+typedef struct image {
+    unsigned char *p;
+    size_t n;
+} image;
+
+static image make_idx(unsigned type, unsigned ndims, const uint32_t *dims,
+                      const unsigned char *data, size_t count)
+{
+    image im;
+    im.n = 4 + 4 * (size_t)ndims + count;
+    im.p = malloc(im.n);
+    ck_assert_ptr_nonnull(im.p);
+    im.p[0] = 0, im.p[1] = 0, im.p[2] = (unsigned char)type, im.p[3] = (unsigned char)ndims;
+    for (unsigned d = 0; d < ndims; d++)
+        for (int b = 0; b < 4; b++)
+            im.p[4 + 4 * d + (unsigned)b] = (unsigned char)(dims[d] >> (24 - 8 * b));
+    if (count)
+        memcpy(im.p + 4 + 4 * ndims, data, count);
+    return im;
+}
+
+static void write_plain(const char *path, const unsigned char *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert_msg(fwrite(p, 1, n, f) == n, "short write to %s", path);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_gz(const char *path, const unsigned char *p, size_t n)
+{
+    gzFile f = gzopen(path, "wb");
+    ck_assert_msg(f != NULL, "gzopen %s failed", path);
+    ck_assert_msg(n == 0 || gzwrite(f, p, (unsigned)n) == (int)n, "gzwrite %s failed", path);
+    ck_assert_int_eq(gzclose(f), Z_OK);
+}
+
+static void write_file(const char *path, const unsigned char *p, size_t n, int gz)
+{
+    if (gz)
+        write_gz(path, p, n);
+    else
+        write_plain(path, p, n);
+}
+
+/* Expects nnact_idx_read to fail with status and a message containing text,
+ * leaving out zeroed. */
+static void expect_fails(const char *path, nnact_status status, const char *text,
+                         const char *what)
+{
+    nnact_idx idx;
+    memset(&idx, 0x5A, sizeof idx);
+    nnact_status st = nnact_idx_read(path, &idx);
+    ck_assert_msg(st == status, "%s: nnact_idx_read gave %s (%s), want %s", what,
+                  nnact_status_string(st), nnact_last_error(), nnact_status_string(status));
+    ck_assert_msg(strstr(nnact_last_error(), text) != NULL, "%s: message '%s' lacks '%s'",
+                  what, nnact_last_error(), text);
+    ck_assert_msg(idx.data == NULL && idx.count == 0 && idx.ndims == 0,
+                  "%s: the failed read left data %p, count %zu, ndims %zu", what,
+                  (void *)idx.data, idx.count, idx.ndims);
+}
+
+/* Loop index: 0 plain, 1 gzip. */
+START_TEST(reads_1d_labels)
+{
+    const unsigned char labels[7] = {3, 0, 9, 255, 1, 7, 128};
+    const uint32_t dims[1] = {7};
+    image im = make_idx(0x08, 1, dims, labels, 7);
+    const char *path = tmp_path(_i ? "labels.gz" : "labels");
+    write_file(path, im.p, im.n, _i);
+    nnact_idx idx;
+    TU_OK(nnact_idx_read(path, &idx));
+    ck_assert_uint_eq(idx.ndims, 1);
+    ck_assert_uint_eq(idx.dims[0], 7);
+    ck_assert_uint_eq(idx.count, 7);
+    ck_assert_msg(memcmp(idx.data, labels, 7) == 0, "label bytes differ");
+    nnact_idx_free(&idx);
+    ck_assert_ptr_null(idx.data);
+    ck_assert_uint_eq(idx.count, 0);
+    free(im.p);
+}
+END_TEST
+
+START_TEST(reads_3d_images)
+{
+    /* 3 images of 4 rows x 5 columns, dims over 255 bytes wide elsewhere */
+    enum { N = 3, ROWS = 4, COLS = 5 };
+    unsigned char px[N * ROWS * COLS];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (unsigned char)(i * 37 + 11);
+    const uint32_t dims[3] = {N, ROWS, COLS};
+    image im = make_idx(0x08, 3, dims, px, sizeof px);
+    const char *path = tmp_path(_i ? "images.gz" : "images");
+    write_file(path, im.p, im.n, _i);
+    nnact_idx idx;
+    TU_OK(nnact_idx_read(path, &idx));
+    ck_assert_uint_eq(idx.ndims, 3);
+    ck_assert_msg(idx.dims[0] == N && idx.dims[1] == ROWS && idx.dims[2] == COLS,
+                  "dims %zux%zux%zu, want 3x4x5", idx.dims[0], idx.dims[1], idx.dims[2]);
+    ck_assert_uint_eq(idx.count, sizeof px);
+    for (size_t i = 0; i < sizeof px; i++)
+        ck_assert_msg(idx.data[i] == px[i], "byte %zu: %u, want %u", i, idx.data[i], px[i]);
+    nnact_idx_free(&idx);
+    free(im.p);
+}
+END_TEST
+
+/* Big-endian dimensions that use every byte, 4-D, and an empty set. */
+START_TEST(reads_large_dims_4d_and_empty)
+{
+    const uint32_t dims[4] = {1, 0x0102, 1, 3};
+    unsigned char *px = malloc(0x0102 * 3);
+    for (size_t i = 0; i < 0x0102 * 3; i++)
+        px[i] = (unsigned char)(i % 251);
+    image im = make_idx(0x08, 4, dims, px, 0x0102 * 3);
+    const char *path = tmp_path(_i ? "four.gz" : "four");
+    write_file(path, im.p, im.n, _i);
+    nnact_idx idx;
+    TU_OK(nnact_idx_read(path, &idx));
+    ck_assert_uint_eq(idx.ndims, 4);
+    ck_assert_msg(idx.dims[0] == 1 && idx.dims[1] == 0x0102 && idx.dims[2] == 1 &&
+                      idx.dims[3] == 3, "dims %zu %zu %zu %zu, want 1 258 1 3", idx.dims[0],
+                  idx.dims[1], idx.dims[2], idx.dims[3]);
+    ck_assert_uint_eq(idx.count, 0x0102 * 3);
+    ck_assert_msg(memcmp(idx.data, px, idx.count) == 0, "4-D data differs");
+    nnact_idx_free(&idx);
+    free(im.p);
+
+    const uint32_t zero[1] = {0};
+    im = make_idx(0x08, 1, zero, NULL, 0);
+    write_file(path, im.p, im.n, _i);
+    TU_OK(nnact_idx_read(path, &idx));
+    ck_assert_msg(idx.ndims == 1 && idx.dims[0] == 0 && idx.count == 0,
+                  "empty set read as ndims %zu, dims[0] %zu, count %zu", idx.ndims,
+                  idx.dims[0], idx.count);
+    nnact_idx_free(&idx);
+    free(im.p), free(px);
+}
+END_TEST
+
+/* Every malformed case, plain (loop 0) and gzip (loop 1). */
+START_TEST(rejects_malformed_files)
+{
+    const int gz = _i;
+    const char *path = tmp_path(gz ? "bad.gz" : "bad");
+    const unsigned char data[6] = {1, 2, 3, 4, 5, 6};
+    const uint32_t dims2[2] = {2, 3}, many[5] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu,
+                                                  0xFFFFFFFFu, 1};
+    char what[96];
+#define MALFORMED(img, status, text, desc)                                   \
+    do {                                                                     \
+        image im_ = (img);                                                   \
+        write_file(path, im_.p, im_.n, gz);                                  \
+        snprintf(what, sizeof what, "%s (%s)", (desc), gz ? "gzip" : "plain"); \
+        expect_fails(path, (status), (text), what);                          \
+        free(im_.p);                                                         \
+    } while (0)
+
+    image im = make_idx(0x08, 2, dims2, data, 6);
+    im.p[0] = 0x01;
+    MALFORMED(im, NNACT_ERR_IO, "bad magic", "first magic byte not 0");
+    im = make_idx(0x08, 2, dims2, data, 6);
+    im.p[1] = 0x08;
+    MALFORMED(im, NNACT_ERR_IO, "bad magic", "second magic byte not 0");
+    MALFORMED(make_idx(0x08, 0, dims2, data, 6), NNACT_ERR_IO, "bad magic", "0 dims");
+    MALFORMED(make_idx(0x08, 5, many, data, 6), NNACT_ERR_IO, "bad magic", "5 dims");
+    MALFORMED(make_idx(0x09, 2, dims2, data, 6), NNACT_ERR_UNSUPPORTED, "type 0x09",
+              "signed bytes");
+    MALFORMED(make_idx(0x0D, 2, dims2, data, 6), NNACT_ERR_UNSUPPORTED, "type 0x0d",
+              "floats");
+    MALFORMED(make_idx(0x0E, 2, dims2, data, 6), NNACT_ERR_UNSUPPORTED, "only unsigned "
+              "bytes", "doubles");
+    MALFORMED(make_idx(0x08, 4, many, data, 0), NNACT_ERR_IO, "dimensions overflow",
+              "4 x 2^32-1 items");
+
+    /* Truncations: every length inside the header and dims, and in the data. */
+    image good = make_idx(0x08, 2, dims2, data, 6);
+    for (size_t n = 0; n < good.n; n++) {
+        char text[64];
+        if (n < 4)
+            snprintf(text, sizeof text, "shorter than the 4-byte IDX header");
+        else if (n < 12)
+            snprintf(text, sizeof text, "truncated inside its dimensions");
+        else
+            snprintf(text, sizeof text, "truncated: %zu of 6 data bytes present", n - 12);
+        write_file(path, good.p, n, gz);
+        snprintf(what, sizeof what, "first %zu of %zu bytes (%s)", n, good.n,
+                 gz ? "gzip" : "plain");
+        expect_fails(path, NNACT_ERR_IO, "truncated", what);
+        expect_fails(path, NNACT_ERR_IO, text, what);
+    }
+    unsigned char longer[20];
+    memcpy(longer, good.p, good.n);
+    longer[18] = 7, longer[19] = 8;
+    write_file(path, longer, good.n + 1, gz);
+    expect_fails(path, NNACT_ERR_IO, "bytes after its 6 data bytes", "one trailing byte");
+    write_file(path, longer, good.n + 2, gz);
+    expect_fails(path, NNACT_ERR_IO, "bytes after its 6 data bytes", "two trailing bytes");
+    free(good.p);
+#undef MALFORMED
+}
+END_TEST
+
+/* A gzip stream cut short (in the deflate data or its trailer) is
+ * "truncated"; one with a flipped bit (CRC, length or data) is "corrupt",
+ * wherever zlib notices it, even before the IDX header is complete. */
+START_TEST(rejects_damaged_gzip)
+{
+    enum { N = 4000 };
+    unsigned char *px = malloc(N);
+    for (size_t i = 0; i < N; i++)
+        px[i] = (unsigned char)((i * 7919) >> 3); /* compresses to ~530 bytes */
+    const uint32_t dims[1] = {N};
+    image im = make_idx(0x08, 1, dims, px, N);
+    const char *path = tmp_path("damaged.gz");
+    write_gz(path, im.p, im.n);
+    FILE *f = fopen(path, "rb");
+    unsigned char *z = malloc(im.n + 1024);
+    size_t zn = fread(z, 1, im.n + 1024, f);
+    fclose(f);
+    ck_assert_msg(zn > 18 && z[0] == 0x1f && z[1] == 0x8b, "not a gzip file (%zu bytes)", zn);
+    char what[96];
+    /* Every cut: in the gzip header, the deflate data, the 8-byte trailer. */
+    for (size_t n = 0; n < zn; n++) {
+        write_plain(path, z, n);
+        snprintf(what, sizeof what, "gzip stream cut to %zu of %zu bytes", n, zn);
+        expect_fails(path, NNACT_ERR_IO, "truncated", what);
+    }
+    /* Damage with nothing missing: a flipped bit in the stored CRC-32 or
+     * length, or in the deflate data itself. */
+    const size_t flips[] = {zn - 6, zn - 2, zn / 3, zn / 2, 2 * zn / 3};
+    for (size_t c = 0; c < sizeof flips / sizeof flips[0]; c++) {
+        z[flips[c]] ^= 0x10;
+        write_plain(path, z, zn);
+        z[flips[c]] ^= 0x10;
+        snprintf(what, sizeof what, "gzip byte %zu of %zu flipped", flips[c], zn);
+        expect_fails(path, NNACT_ERR_IO, "corrupt", what);
+    }
+    free(px), free(z), free(im.p);
+}
+END_TEST
+
+START_TEST(missing_file_and_null_arguments)
+{
+    expect_fails(tmp_path("no-such-file"), NNACT_ERR_IO, "cannot open", "missing file");
+    expect_fails(tmp_path("no-such-dir/x.gz"), NNACT_ERR_IO, "No such file", "missing dir");
+    nnact_idx idx;
+    TU_FAILS(nnact_idx_read(NULL, &idx), NNACT_ERR_INVALID_ARG, "path is NULL");
+    TU_FAILS(nnact_idx_read(tmp_path("x"), NULL), NNACT_ERR_INVALID_ARG, "out is NULL");
+    nnact_idx_free(NULL);
+    nnact_idx empty = {0};
+    nnact_idx_free(&empty);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("idx");
+    TCase *tc = tcase_create("idx");
+    tcase_add_unchecked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_loop_test(tc, reads_1d_labels, 0, 2);
+    tcase_add_loop_test(tc, reads_3d_images, 0, 2);
+    tcase_add_loop_test(tc, reads_large_dims_4d_and_empty, 0, 2);
+    tcase_add_loop_test(tc, rejects_malformed_files, 0, 2);
+    tcase_add_test(tc, rejects_damaged_gzip);
+    tcase_add_test(tc, missing_file_and_null_arguments);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
