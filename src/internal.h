@@ -114,6 +114,11 @@ static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->co
  * call after call because the queue is in order. */
 nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
 
+/* Writes n bytes to path through a synced temporary file and a rename
+ * (fileio.c); fn names the caller in messages. */
+nnact_status nnact_write_file_atomic(const char *path, const void *data, size_t n,
+                                     const char *fn);
+
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines

@@ -94,45 +94,6 @@ static nnact_status put_tensor(bytes *b, const nnact_tensor *t)
     return st;
 }
 
-static nnact_status write_atomically(const char *path, const bytes *b)
-{
-    const char *fn = "nnact_mlp_save";
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (!tmp)
-        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nnact_status st = nnact_fail(NNACT_ERR_IO, "%s: cannot create a temporary file "
-                                     "beside '%s': %s", fn, path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    size_t done = 0;
-    while (done < b->n) {
-        ssize_t w = write(fd, b->p + done, b->n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    int err = done == b->n ? 0 : errno ? errno : EIO;
-    if (!err && fsync(fd) != 0)
-        err = errno;
-    if (close(fd) != 0 && !err)
-        err = errno;
-    if (!err && rename(tmp, path) != 0)
-        err = errno;
-    nnact_status st = NNACT_OK;
-    if (err) {
-        unlink(tmp);
-        st = nnact_fail(NNACT_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(err));
-    }
-    free(tmp);
-    return st;
-}
 
 nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
 {
@@ -161,7 +122,7 @@ nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
     if (st == NNACT_OK && b.oom)
         st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     if (st == NNACT_OK)
-        st = write_atomically(path, &b);
+        st = nnact_write_file_atomic(path, b.p, b.n, "nnact_mlp_save");
     free(b.p);
     return st;
 }
