@@ -244,6 +244,29 @@ NNACT_API nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a,
                                   const nnact_tensor *a, const nnact_tensor *b,
                                   float beta, nnact_tensor *c);
 
+/* ---- CLBlast tuning -----------------------------------------------------------
+ * CLBlast uses generic parameters for devices it has no tuning for (pocl
+ * CPUs among them). nnact-tune searches, validates and saves parameters per
+ * device; contexts then load them automatically. Parameter text: one kernel
+ * per line (or ';'-separated), "Kernel NAME=VALUE ...", '#' comments; e.g.
+ * "Xgemm GEMMK=1 MWG=128 ...; GemmRoutine XGEMM_MIN_INDIRECT_SIZE=64".
+ * Environment: NNACT_CLBLAST_PARAMS (text, overrides the file),
+ * NNACT_TUNING=0 (ignore the file), NNACT_CACHE_DIR (where the file lives;
+ * default $XDG_CACHE_HOME/nnact or $HOME/.cache/nnact). */
+
+/* Applies parameters for the context's device (CLBlast keeps them per
+ * device for the whole process). Errors: NNACT_ERR_INVALID_ARG (syntax),
+ * CLBlast's status name otherwise. */
+NNACT_API nnact_status nnact_clblast_override(nnact_ctx *ctx, const char *params);
+/* The tuning file for the context's device (keyed by device name, driver
+ * and platform versions and the CLBlast version). */
+NNACT_API nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap);
+/* Saves parameters as that file, atomically. */
+NNACT_API nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *params);
+/* Where the context's CLBlast parameters came from: "tuned (PATH)",
+ * "NNACT_CLBLAST_PARAMS", "CLBlast defaults (not tuned)", ... */
+NNACT_API const char *nnact_ctx_tuning(const nnact_ctx *ctx);
+
 /* ---- Dense layers -----------------------------------------------------------
  * Layout as in the NumPy libraries: x is batch x in, W is in x out, b is
  * 1 x out, y is batch x out. */

@@ -43,17 +43,6 @@ static void choose_build_options(nnact_ctx *ctx)
                  ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 }
 
-/* CLBlast parameters: NNACT_CLBLAST_PARAMS, when set, for experiments. */
-static nnact_status load_tuning(nnact_ctx *ctx)
-{
-    const char *env = getenv("NNACT_CLBLAST_PARAMS");
-    if (!env || !*env)
-        return NNACT_OK;
-    if (ctx->debug)
-        fprintf(stderr, "nnact: CLBlast parameters from NNACT_CLBLAST_PARAMS: %s\n", env);
-    return nnact_apply_clblast_params(ctx, env, "NNACT_CLBLAST_PARAMS");
-}
-
 static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
 {
     if (!out)
@@ -100,7 +89,7 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
     }
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
-    if ((st = load_tuning(ctx)) != NNACT_OK) {
+    if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
     }
@@ -177,7 +166,7 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     describe_adopted(ctx);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
-    if ((st = load_tuning(ctx)) != NNACT_OK) {
+    if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
     }

@@ -85,6 +85,7 @@ struct nnact_ctx {
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
     bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
+    char tuning[2400];   /* where the CLBlast parameters came from */
     cl_mem workspace;    /* scratch for intermediates, grown on demand */
     size_t workspace_bytes;
     bool debug;
@@ -124,6 +125,9 @@ nnact_status nnact_fail_clblast(int status, const char *what);
 /* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines
  * (or ';'-separated) for the context's device (tuning.c). */
 nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin);
+/* At context creation: NNACT_CLBLAST_PARAMS, else this device's tuning file
+ * (unless NNACT_TUNING=0). */
+nnact_status nnact_load_tuning(nnact_ctx *ctx);
 /* nnact_gemm after its checks (shapes already known to fit). */
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,

@@ -5,7 +5,9 @@
  * given as text, one kernel per line or ';'-separated:
  *     Xgemm GEMMK=1 KREG=4 KWG=1 ...
  * from NNACT_CLBLAST_PARAMS (for experiments) or from the tuning file that
- * nnact-tune writes for this device. */
+ * nnact-tune writes for this device: <cache dir>/clblast-<hash>.params,
+ * whose "# key:" line (device name, driver, platform version, CLBlast
+ * version) must match the device, else the file is a miss. */
 #include "internal.h"
 
 #include <clblast_c.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_PARAMS 32
 
@@ -60,5 +63,152 @@ nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const 
             st = apply_entry(ctx, line, origin);
     }
     free(copy);
+    return st;
+}
+
+/* What the tuned parameters depend on: a change of any of these is a miss. */
+static void tuning_key(const nnact_ctx *ctx, char *key, size_t cap)
+{
+    snprintf(key, cap, "device=%s; driver=%s; platform=%s; clblast=%d.%d.%d",
+             ctx->info.device_name, ctx->info.driver_version, ctx->info.platform_version,
+             CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else $HOME/.cache/nnact. */
+static bool cache_dir(char *buf, size_t cap)
+{
+    const char *d = getenv("NNACT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"),
+               *h = getenv("HOME");
+    int w;
+    if (d && *d)
+        w = snprintf(buf, cap, "%s", d);
+    else if (x && *x)
+        w = snprintf(buf, cap, "%s/nnact", x);
+    else if (h && *h)
+        w = snprintf(buf, cap, "%s/.cache/nnact", h);
+    else
+        return false;
+    return w > 0 && (size_t)w < cap;
+}
+
+nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
+{
+    if (!ctx || !buf || !cap)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tuning_path: NULL argument");
+    char dir[2048], key[512];
+    if (!cache_dir(dir, sizeof dir))
+        return nnact_fail(NNACT_ERR_IO, "nnact_tuning_path: no cache directory (set "
+                          "NNACT_CACHE_DIR, XDG_CACHE_HOME or HOME)");
+    tuning_key(ctx, key, sizeof key);
+    int w = snprintf(buf, cap, "%s/clblast-%016llx.params", dir,
+                     (unsigned long long)fnv1a(key));
+    if (w < 0 || (size_t)w >= cap)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tuning_path: buffer too small");
+    return NNACT_OK;
+}
+
+/* mkdir -p for the directory part of path. */
+static void make_parents(const char *path)
+{
+    char tmp[2400];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+}
+
+nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *params)
+{
+    const char *fn = "nnact_tuning_save";
+    if (!ctx || !params)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL", fn, ctx ? "params" : "ctx");
+    char path[2304], key[512];
+    nnact_status st = nnact_tuning_path(ctx, path, sizeof path);
+    if (st != NNACT_OK)
+        return st;
+    tuning_key(ctx, key, sizeof key);
+    size_t cap = strlen(key) + strlen(params) + 128;
+    char *text = malloc(cap);
+    if (!text)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    int n = snprintf(text, cap, "# nnact CLBlast parameters (written by nnact-tune)\n"
+                     "# key: %s\n%s\n", key, params);
+    make_parents(path);
+    st = nnact_write_file_atomic(path, text, (size_t)n, fn);
+    free(text);
+    return st;
+}
+
+/* Reads the tuning file for the context's device; NULL when there is none,
+ * it is unreadable, or its key is not this device's (all misses). */
+static char *read_tuning(const nnact_ctx *ctx, char *path, size_t cap)
+{
+    if (nnact_tuning_path(ctx, path, cap) != NNACT_OK)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = calloc(1, 65537);
+    size_t n = text ? fread(text, 1, 65536, f) : 0;
+    fclose(f);
+    char key[512], want[600];
+    tuning_key(ctx, key, sizeof key);
+    snprintf(want, sizeof want, "\n# key: %s\n", key);
+    if (!text || n == 0 || n == 65536 || !strstr(text, want)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+nnact_status nnact_load_tuning(nnact_ctx *ctx)
+{
+    const char *env = getenv("NNACT_CLBLAST_PARAMS");
+    if (env && *env) {
+        snprintf(ctx->tuning, sizeof ctx->tuning, "NNACT_CLBLAST_PARAMS");
+        if (ctx->debug)
+            fprintf(stderr, "nnact: CLBlast parameters from NNACT_CLBLAST_PARAMS: %s\n", env);
+        return nnact_apply_clblast_params(ctx, env, "NNACT_CLBLAST_PARAMS");
+    }
+    snprintf(ctx->tuning, sizeof ctx->tuning, "CLBlast defaults (not tuned)");
+    const char *off = getenv("NNACT_TUNING");
+    if (off && !strcmp(off, "0"))
+        return NNACT_OK;
+    char path[2304];
+    char *text = read_tuning(ctx, path, sizeof path);
+    if (!text)
+        return NNACT_OK;
+    /* A file that does not apply is a miss, reported only under NNACT_DEBUG. */
+    if (nnact_apply_clblast_params(ctx, text, path) == NNACT_OK)
+        snprintf(ctx->tuning, sizeof ctx->tuning, "tuned (%s)", path);
+    else if (ctx->debug)
+        fprintf(stderr, "nnact: ignoring tuning file: %s\n", nnact_last_error());
+    if (ctx->debug)
+        fprintf(stderr, "nnact: CLBlast parameters: %s\n", ctx->tuning);
+    free(text);
+    return NNACT_OK;
+}
+
+const char *nnact_ctx_tuning(const nnact_ctx *ctx) { return ctx ? ctx->tuning : NULL; }
+
+nnact_status nnact_clblast_override(nnact_ctx *ctx, const char *params)
+{
+    if (!ctx || !params)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_clblast_override: %s is NULL",
+                          ctx ? "params" : "ctx");
+    nnact_status st = nnact_apply_clblast_params(ctx, params, "nnact_clblast_override");
+    if (st == NNACT_OK)
+        snprintf(ctx->tuning, sizeof ctx->tuning, "set by nnact_clblast_override");
     return st;
 }

@@ -47,9 +47,20 @@ static int list_devices(const char *selector)
                d->device_name, d->platform_name, d->platform_version,
                d->driver_version, mark ? "   <- selected" : "");
     }
-    if (st == NNACT_OK)
+    if (st == NNACT_OK) {
         printf("\nSelected %u:%u '%s' (selector '%s').\n", chosen.platform_index,
                chosen.device_index, chosen.device_name, shown && *shown ? shown : "auto");
+        nnact_ctx *ctx = NULL;
+        char path[2400];
+        if (nnact_ctx_create(&ctx, selector) == NNACT_OK) {
+            printf("CLBlast parameters: %s\n", nnact_ctx_tuning(ctx));
+            if (nnact_tuning_path(ctx, path, sizeof path) == NNACT_OK)
+                printf("Tuning file for this device: %s%s\n", path,
+                       strncmp(nnact_ctx_tuning(ctx), "tuned", 5) ? " (none yet: run "
+                       "nnact-tune)" : "");
+            nnact_ctx_destroy(ctx);
+        }
+    }
     else
         printf("\nSelector '%s' matches nothing: %s\n", shown ? shown : "auto",
                nnact_last_error());
@@ -123,6 +134,7 @@ static int selftest(const char *selector)
     CHECK(nnact_ctx_create(&ctx, selector));
     printf("Self-test on '%s' (%s)\n", nnact_ctx_device(ctx)->device_name,
            nnact_ctx_device(ctx)->platform_name);
+    printf("CLBlast parameters: %s\n", nnact_ctx_tuning(ctx));
     CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tx));
     CHECK(nnact_tensor_create(ctx, ROWS, COLS, &ty));
     CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tdy));
