@@ -54,13 +54,18 @@ nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const 
     if (!copy)
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "out of host memory");
     nnact_status st = NNACT_OK;
-    char *save = NULL;
-    for (char *line = strtok_r(copy, ";\n", &save); line && st == NNACT_OK;
-         line = strtok_r(NULL, ";\n", &save)) {
+    char *lsave = NULL;
+    /* Lines first, so a '#' comment may hold any character; then ';'. */
+    for (char *line = strtok_r(copy, "\n", &lsave); line && st == NNACT_OK;
+         line = strtok_r(NULL, "\n", &lsave)) {
         while (isspace((unsigned char)*line))
             line++;
-        if (*line && *line != '#')
-            st = apply_entry(ctx, line, origin);
+        if (*line == '#')
+            continue;
+        char *esave = NULL;
+        for (char *e = strtok_r(line, ";", &esave); e && st == NNACT_OK;
+             e = strtok_r(NULL, ";", &esave))
+            st = apply_entry(ctx, e, origin);
     }
     free(copy);
     return st;

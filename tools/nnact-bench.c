@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef NNACT_BENCH_OPENBLAS
+#include <cblas.h>
+#endif
 
 static double now(void)
 {
@@ -431,7 +434,38 @@ static void bench_gemm_shape(bench *b, size_t m, size_t n, size_t k, int ta, int
     char name[64];
     snprintf(name, sizeof name, "sgemm %c%c k=%zu", ta ? 'T' : 'N', tb ? 'T' : 'N', k);
     double bytes = 4.0 * ((double)m * k + (double)k * n + (double)m * n);
-    report(b, name, m, n, bytes, 2.0 * m * n * k, measure(b, op_gemm, &s, bytes));
+    result r = measure(b, op_gemm, &s, bytes);
+    report(b, name, m, n, bytes, 2.0 * m * n * k, r);
+#ifdef NNACT_BENCH_OPENBLAS
+    /* OpenBLAS on the same shape and cores, right after, same repetitions */
+    float *ha = calloc(m * k, 4), *hb = calloc(k * n, 4), *hc = calloc(m * n, 4);
+    double *t = calloc((size_t)b->reps, sizeof *t);
+    for (size_t i = 0; i < m * k; i++)
+        ha[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < k * n; i++)
+        hb[i] = (float)(i % 5) * 0.1f;
+    for (int rep = -3; rep < b->reps; rep++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    (int)m, (int)n, (int)k, 1.0f, ha, ta ? (int)m : (int)k, hb,
+                    tb ? (int)k : (int)n, 0.0f, hc, (int)n);
+        if (rep >= 0)
+            t[rep] = now() - t0;
+    }
+    double blas = median(t, b->reps), gf = 2.0 * m * n * k / blas * 1e-9;
+    double ours = 2.0 * m * n * k / r.dev_med * 1e-9;
+    if (b->json)
+        printf("{\"op\":\"openblas_sgemm\",\"m\":%zu,\"n\":%zu,\"k\":%zu,\"ta\":%d,"
+               "\"tb\":%d,\"ms_median\":%.4f,\"gflop_s\":%.2f,\"ratio\":%.3f}\n", m, n, k,
+               ta, tb, blas * 1e3, gf, ours / gf);
+    else
+        printf("%-24s %-12s %9.3f %49s %.1f GFLOP/s -> nnact/OpenBLAS %.2f\n", "  openblas", "",
+               blas * 1e3, "", gf, ours / gf);
+    free(ha), free(hb), free(hc), free(t);
+    /* OpenBLAS's threads spin for a while after a call; let them sleep
+     * before the next OpenCL measurement shares the cores. */
+    nanosleep(&(struct timespec){0, 300000000}, NULL);
+#endif
     free_state(&s);
 }
 
