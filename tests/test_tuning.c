@@ -1,0 +1,170 @@
+/* CLBlast tuning files: saved atomically per device, loaded by new contexts,
+ * and any file that does not fit (another device's key, garbage) is a miss,
+ * never an error. Every test points NNACT_CACHE_DIR at a fresh directory. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* The set nnact-tune found on pocl (validated there); harmless elsewhere. */
+static const char *good =
+    "Xgemm GEMMK=1 MWG=128 NWG=128 MDIMC=4 NDIMC=16 MDIMA=4 NDIMB=16 VWM=8 VWN=2 "
+    "KREG=4 KWG=1 KWI=1 SA=0 SB=0 STRM=0 STRN=0\nGemmRoutine XGEMM_MIN_INDIRECT_SIZE=1";
+
+static char dir[64];
+
+static void fresh_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/nnact-tuning-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("NNACT_CACHE_DIR", dir, 1);
+    unsetenv("NNACT_TUNING");
+    unsetenv("NNACT_CLBLAST_PARAMS");
+}
+
+static void clean_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static nnact_ctx *make_ctx(void)
+{
+    nnact_ctx *ctx = NULL;
+    TU_OK(nnact_ctx_create(&ctx, NULL));
+    return ctx;
+}
+
+/* 3x2 = (3x4)(4x2) with small integers: exact in float on any path. */
+static void check_gemm(nnact_ctx *ctx)
+{
+    float a[12], b[8], c[6];
+    for (int i = 0; i < 12; i++)
+        a[i] = (float)(i % 5) - 2;
+    for (int i = 0; i < 8; i++)
+        b[i] = (float)(i % 3) - 1;
+    nnact_tensor *A, *B, *C;
+    TU_OK(nnact_tensor_create(ctx, 3, 4, &A));
+    TU_OK(nnact_tensor_create(ctx, 4, 2, &B));
+    TU_OK(nnact_tensor_create(ctx, 3, 2, &C));
+    TU_OK(nnact_tensor_write(A, a));
+    TU_OK(nnact_tensor_write(B, b));
+    TU_OK(nnact_gemm(ctx, NNACT_NO_TRANS, NNACT_NO_TRANS, 1, A, B, 0, C));
+    TU_OK(nnact_tensor_read(C, c));
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++) {
+            float want = 0;
+            for (int p = 0; p < 4; p++)
+                want += a[i * 4 + p] * b[p * 2 + j];
+            ck_assert_msg(c[i * 2 + j] == want, "c[%d][%d] = %g, want %g", i, j,
+                          (double)c[i * 2 + j], (double)want);
+        }
+    nnact_tensor_destroy(A), nnact_tensor_destroy(B), nnact_tensor_destroy(C);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(save_then_load)
+{
+    fresh_dir();
+    nnact_ctx *ctx = make_ctx();
+    ck_assert_str_eq(nnact_ctx_tuning(ctx), "CLBlast defaults (not tuned)");
+    char path[2400];
+    TU_OK(nnact_tuning_path(ctx, path, sizeof path));
+    ck_assert_msg(!strncmp(path, dir, strlen(dir)), "%s is not under %s", path, dir);
+    TU_OK(nnact_tuning_save(ctx, good));
+    ck_assert_int_eq(access(path, R_OK), 0);
+    nnact_ctx_destroy(ctx);
+
+    ctx = make_ctx();
+    ck_assert_msg(!strncmp(nnact_ctx_tuning(ctx), "tuned (", 7), "got '%s'",
+                  nnact_ctx_tuning(ctx));
+    check_gemm(ctx);
+    nnact_ctx_destroy(ctx);
+
+    setenv("NNACT_TUNING", "0", 1); /* opt out */
+    ctx = make_ctx();
+    ck_assert_str_eq(nnact_ctx_tuning(ctx), "CLBlast defaults (not tuned)");
+    nnact_ctx_destroy(ctx);
+    clean_dir();
+}
+END_TEST
+
+START_TEST(foreign_or_corrupt_files_are_misses)
+{
+    fresh_dir();
+    nnact_ctx *ctx = make_ctx();
+    char path[2400];
+    TU_OK(nnact_tuning_path(ctx, path, sizeof path));
+    nnact_ctx_destroy(ctx);
+    static const char *bad[] = {
+        "# key: device=some other device; driver=1; platform=x; clblast=1.5.3\nXgemm MWG=7\n",
+        "\x01\x02garbage without a key\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path, bad[i]);
+        ctx = make_ctx();
+        ck_assert_msg(!strcmp(nnact_ctx_tuning(ctx), "CLBlast defaults (not tuned)"),
+                      "file %zu: got '%s'", i, nnact_ctx_tuning(ctx));
+        check_gemm(ctx);
+        nnact_ctx_destroy(ctx);
+    }
+    /* this device's key but an unknown kernel: still a miss, not an error */
+    ctx = make_ctx();
+    TU_OK(nnact_tuning_save(ctx, "NoSuchKernel A=1"));
+    nnact_ctx_destroy(ctx);
+    ctx = make_ctx();
+    ck_assert_str_eq(nnact_ctx_tuning(ctx), "CLBlast defaults (not tuned)");
+    nnact_ctx_destroy(ctx);
+    clean_dir();
+}
+END_TEST
+
+START_TEST(environment_and_errors)
+{
+    fresh_dir();
+    setenv("NNACT_CLBLAST_PARAMS", good, 1);
+    nnact_ctx *ctx = make_ctx();
+    ck_assert_str_eq(nnact_ctx_tuning(ctx), "NNACT_CLBLAST_PARAMS");
+    check_gemm(ctx);
+    nnact_ctx_destroy(ctx);
+
+    setenv("NNACT_CLBLAST_PARAMS", "Xgemm MWG", 1); /* a typo fails loudly */
+    ctx = NULL;
+    TU_FAILS(nnact_ctx_create(&ctx, NULL), NNACT_ERR_INVALID_ARG, "NAME=VALUE");
+    ck_assert_ptr_null(ctx);
+    unsetenv("NNACT_CLBLAST_PARAMS");
+
+    ctx = make_ctx();
+    TU_FAILS(nnact_clblast_override(ctx, "Xgemm MWG=x"), NNACT_ERR_INVALID_ARG, "MWG=x");
+    TU_FAILS(nnact_clblast_override(ctx, "NoSuchKernel A=1"), NNACT_ERR_OPENCL, "CLBlast");
+    TU_FAILS(nnact_clblast_override(NULL, good), NNACT_ERR_INVALID_ARG, "ctx");
+    TU_FAILS(nnact_tuning_save(ctx, NULL), NNACT_ERR_INVALID_ARG, "params");
+    char small[4];
+    TU_FAILS(nnact_tuning_path(ctx, small, sizeof small), NNACT_ERR_INVALID_ARG, "small");
+    ck_assert_ptr_null(nnact_ctx_tuning(NULL));
+    nnact_ctx_destroy(ctx);
+    clean_dir();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tuning");
+    TCase *tc = tcase_create("files");
+    tcase_add_test(tc, save_then_load);
+    tcase_add_test(tc, foreign_or_corrupt_files_are_misses);
+    tcase_add_test(tc, environment_and_errors);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
