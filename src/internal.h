@@ -120,6 +120,17 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
 nnact_status nnact_write_file_atomic(const char *path, const void *data, size_t n,
                                      const char *fn);
 
+/* The cache directory: $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else
+ * $HOME/.cache/nnact (tuning.c); mkdir -p. */
+bool nnact_cache_dir(char *buf, size_t cap);
+void nnact_make_dirs(const char *dir);
+
+/* Program-binary cache (bincache.c): on for GPU drivers, off on pocl. */
+bool nnact_bincache_enabled(const nnact_ctx *ctx);
+cl_program nnact_bincache_load(nnact_ctx *ctx, const char *family, const char *const *sources);
+void nnact_bincache_store(nnact_ctx *ctx, const char *family, const char *const *sources,
+                          cl_program prog);
+
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines

@@ -9,7 +9,7 @@
 
 typedef struct family_def {
     const char *name;
-    const char *sources[4]; /* NULL-terminated, concatenated in order */
+    const char *sources[5]; /* NULL-terminated, concatenated in order */
 } family_def;
 
 static const family_def families[NNACT_FAMILY_COUNT] = {
@@ -88,6 +88,9 @@ static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
         srcs[n] = def->sources[n];
         n++;
     }
+    const bool cached = nnact_bincache_enabled(ctx);
+    if (cached && (ctx->programs[f] = nnact_bincache_load(ctx, def->name, def->sources)))
+        return NNACT_OK;
     cl_int err;
     cl_program prog = clCreateProgramWithSource(ctx->context, n, srcs, NULL, &err);
     if (err != CL_SUCCESS)
@@ -101,6 +104,8 @@ static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
     if (ctx->debug)
         fprintf(stderr, "nnact: built kernel family '%s' (%s)\n", def->name,
                 ctx->build_options);
+    if (cached)
+        nnact_bincache_store(ctx, def->name, def->sources, prog);
     ctx->programs[f] = prog;
     return NNACT_OK;
 }

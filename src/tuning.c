@@ -88,7 +88,7 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else $HOME/.cache/nnact. */
-static bool cache_dir(char *buf, size_t cap)
+bool nnact_cache_dir(char *buf, size_t cap)
 {
     const char *d = getenv("NNACT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"),
                *h = getenv("HOME");
@@ -109,7 +109,7 @@ nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
     if (!ctx || !buf || !cap)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tuning_path: NULL argument");
     char dir[2048], key[512];
-    if (!cache_dir(dir, sizeof dir))
+    if (!nnact_cache_dir(dir, sizeof dir))
         return nnact_fail(NNACT_ERR_IO, "nnact_tuning_path: no cache directory (set "
                           "NNACT_CACHE_DIR, XDG_CACHE_HOME or HOME)");
     tuning_key(ctx, key, sizeof key);
@@ -120,11 +120,10 @@ nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
     return NNACT_OK;
 }
 
-/* mkdir -p for the directory part of path. */
-static void make_parents(const char *path)
+void nnact_make_dirs(const char *dir)
 {
     char tmp[2400];
-    snprintf(tmp, sizeof tmp, "%s", path);
+    snprintf(tmp, sizeof tmp, "%s/", dir);
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
@@ -149,7 +148,9 @@ nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *params)
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     int n = snprintf(text, cap, "# nnact CLBlast parameters (written by nnact-tune)\n"
                      "# key: %s\n%s\n", key, params);
-    make_parents(path);
+    char dir[2048];
+    if (nnact_cache_dir(dir, sizeof dir))
+        nnact_make_dirs(dir);
     st = nnact_write_file_atomic(path, text, (size_t)n, fn);
     free(text);
     return st;

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The set nnact-tune found on pocl (validated there); harmless elsewhere. */
@@ -158,6 +159,68 @@ START_TEST(environment_and_errors)
 }
 END_TEST
 
+/* Runs sigmoid on known inputs in a fresh context and checks the result. */
+static void check_sigmoid(void)
+{
+    nnact_ctx *ctx = make_ctx();
+    float x[5] = {-2, -0.5f, 0, 0.5f, 2}, y[5];
+    nnact_tensor *X, *Y;
+    TU_OK(nnact_tensor_create(ctx, 1, 5, &X));
+    TU_OK(nnact_tensor_create(ctx, 1, 5, &Y));
+    TU_OK(nnact_tensor_write(X, x));
+    nnact_act sig = {NNACT_ACT_SIGMOID, 0, 0};
+    TU_OK(nnact_act_forward(ctx, &sig, X, Y));
+    TU_OK(nnact_tensor_read(Y, y));
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(fabs(y[i] - 1.0 / (1.0 + exp(-(double)x[i]))) < 1e-6,
+                      "sigmoid(%g) = %g", (double)x[i], (double)y[i]);
+    nnact_tensor_destroy(X), nnact_tensor_destroy(Y);
+    nnact_ctx_destroy(ctx);
+}
+
+/* Number of program-cache entries in dir; path receives the last one. */
+static int entries(char *path, size_t cap)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s/prog-*.bin 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    int n = 0;
+    while (p && fgets(path, (int)cap, p))
+        n++;
+    if (p)
+        pclose(p);
+    path[strcspn(path, "\n")] = '\0';
+    return n;
+}
+
+START_TEST(program_binary_cache)
+{
+    fresh_dir();
+    char path[512];
+    setenv("NNACT_CACHE", "0", 1);
+    check_sigmoid();
+    ck_assert_int_eq(entries(path, sizeof path), 0); /* off: nothing written */
+
+    setenv("NNACT_CACHE", "1", 1); /* on, even on pocl */
+    check_sigmoid();
+    ck_assert_int_eq(entries(path, sizeof path), 1);
+    check_sigmoid(); /* a hit */
+    ck_assert_int_eq(entries(path, sizeof path), 1);
+
+    /* Garbage, a truncated entry and an empty one are misses, then rewritten. */
+    static const char *bad[] = {"NNACTBIN garbage", "NNACTBIN", ""};
+    for (size_t i = 0; i < 3; i++) {
+        write_file(path, bad[i]);
+        check_sigmoid();
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_msg(st.st_size > 1000, "entry not rewritten after bad file %zu", i);
+    }
+    unsetenv("NNACT_CACHE");
+    clean_dir();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tuning");
@@ -165,6 +228,7 @@ int main(void)
     tcase_add_test(tc, save_then_load);
     tcase_add_test(tc, foreign_or_corrupt_files_are_misses);
     tcase_add_test(tc, environment_and_errors);
+    tcase_add_test(tc, program_binary_cache);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
