@@ -60,6 +60,7 @@ typedef enum nnact_kernel_id {
     NNACT_K_prelu_fwd,
     NNACT_K_prelu_bwd,
     NNACT_K_prelu_dalpha,
+    NNACT_K_prelu_dalpha_total,
     NNACT_K_colsum,
     NNACT_K_loss_mse,
     NNACT_K_loss_bce,

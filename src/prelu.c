@@ -11,9 +11,11 @@ static nnact_status check_alpha(const nnact_tensor *x, const nnact_tensor *a,
                       x->cols);
 }
 
-static size_t groups_for(const nnact_ctx *ctx, size_t n)
+/* Groups for the row-chunk kernels: rows x ceil(cols / VW) items. */
+static size_t chunk_groups(const nnact_ctx *ctx, const nnact_tensor *x)
 {
-    return (n + ctx->elem_local - 1) / ctx->elem_local;
+    size_t items = x->rows * nnact_elementwise_items(x->cols);
+    return (items + ctx->elem_local - 1) / ctx->elem_local;
 }
 
 /* 1 when alpha has one slope per column (a 1x1 alpha on a 1-column x is
@@ -32,15 +34,15 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
         (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK ||
         (st = check_alpha(x, alpha, "alpha", fn)) != NNACT_OK)
         return st;
-    cl_ulong n = nnact_numel(x), xo = x->offset, ao = alpha->offset, yo = y->offset,
+    cl_ulong xo = x->offset, ao = alpha->offset, yo = y->offset, rows = x->rows,
              cols = x->cols;
     cl_uint stride = per_column(alpha);
-    if (!n)
+    if (!nnact_numel(x))
         return NNACT_OK;
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                         NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(y->buf),
-                        NNACT_ARG(yo), NNACT_ARG(n), NNACT_ARG(cols)};
-    return nnact_launch(ctx, NNACT_K_prelu_fwd, groups_for(ctx, n), ctx->elem_local,
+                        NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols)};
+    return nnact_launch(ctx, NNACT_K_prelu_fwd, chunk_groups(ctx, x), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -72,25 +74,42 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
              rows = x->rows, cols = x->cols;
     cl_uint stride = per_column(alpha);
     /* dalpha first: dx may alias dy, which dalpha reads. */
-    if (dalpha && nnact_numel(dalpha)) {
-        cl_ulong dao = dalpha->offset;
-        size_t groups = stride ? (size_t)cols : 1;
+    if (dalpha && !n) /* a sum over nothing */
+        st = nnact_tensor_fill(dalpha, 0.0f);
+    else if (dalpha) {
+        /* Per column straight into dalpha; shared via per-column sums in
+         * the workspace, then one fixed-order total. */
+        cl_mem out = dalpha->buf;
+        cl_ulong oo = dalpha->offset;
+        if (!stride && cols > 1) {
+            if ((st = nnact_workspace(ctx, (size_t)cols * sizeof(float), &out)) != NNACT_OK)
+                return st;
+            oo = 0;
+        }
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(dy->buf),
-                            NNACT_ARG(dyo), NNACT_ARG(dalpha->buf), NNACT_ARG(dao),
-                            NNACT_ARG(stride), NNACT_ARG(rows), NNACT_ARG(cols),
-                            NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-        st = nnact_launch(ctx, NNACT_K_prelu_dalpha, groups, ctx->reduce_local,
-                          sizeof args / sizeof args[0], args);
-        if (st != NNACT_OK)
-            return st;
+                            NNACT_ARG(dyo), NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(rows),
+                            NNACT_ARG(cols)};
+        st = nnact_launch(ctx, NNACT_K_prelu_dalpha,
+                          (nnact_elementwise_items(cols) + ctx->elem_local - 1) /
+                              ctx->elem_local,
+                          ctx->elem_local, sizeof args / sizeof args[0], args);
+        if (st == NNACT_OK && !stride && cols > 1) {
+            cl_ulong dao = dalpha->offset;
+            nnact_arg targs[] = {NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(cols),
+                                 NNACT_ARG(dalpha->buf), NNACT_ARG(dao)};
+            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_total, 1, 1,
+                              sizeof targs / sizeof targs[0], targs);
+        }
     }
+    if (st != NNACT_OK)
+        return st;
     if (dx && n) {
         cl_ulong dxo = dx->offset;
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                             NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
-                            NNACT_ARG(n), NNACT_ARG(cols)};
-        st = nnact_launch(ctx, NNACT_K_prelu_bwd, groups_for(ctx, n), ctx->elem_local,
+                            NNACT_ARG(rows), NNACT_ARG(cols)};
+        st = nnact_launch(ctx, NNACT_K_prelu_bwd, chunk_groups(ctx, x), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
     }
     return st;

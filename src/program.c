@@ -41,6 +41,7 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
+    [NNACT_K_prelu_dalpha_total] = {NNACT_FAMILY_PRELU, "prelu_dalpha_total"},
     [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
     [NNACT_K_loss_mse] = {NNACT_FAMILY_LOSS, "loss_mse"},
     [NNACT_K_loss_bce] = {NNACT_FAMILY_LOSS, "loss_bce"},
