@@ -62,17 +62,21 @@ typedef enum nnact_kernel_id {
     NNACT_K_prelu_dalpha,
     NNACT_K_prelu_dalpha_total,
     NNACT_K_colsum,
-    NNACT_K_loss_mse,
-    NNACT_K_loss_bce,
-    NNACT_K_loss_bce_logits,
-    NNACT_K_loss_cce,
-    NNACT_K_loss_softmax_cce,
+    NNACT_K_loss_mse_rows, NNACT_K_loss_mse_group,
+    NNACT_K_loss_bce_rows, NNACT_K_loss_bce_group,
+    NNACT_K_loss_bce_logits_rows, NNACT_K_loss_bce_logits_group,
+    NNACT_K_loss_cce_rows, NNACT_K_loss_cce_group,
+    NNACT_K_loss_softmax_cce_rows, NNACT_K_loss_softmax_cce_group,
     NNACT_K_loss_reduce,
     NNACT_K_optim_sgd,
     NNACT_K_optim_adam,
     NNACT_K_COUNT
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS
+
+/* Rows per work-group for the one-row-per-item kernels (a fixed size:
+ * pocl compiles once per local size). */
+#define NNACT_ROW_LOCAL 4
 
 /* ---- context and tensors ---- */
 struct nnact_ctx {

@@ -10,17 +10,17 @@
 
 typedef struct loss_def {
     const char *name;
-    nnact_kernel_id kernel;
+    nnact_kernel_id kernel; /* the _rows form; the _group form follows it */
     bool per_element; /* mean over batch*k (else over batch) */
     float epsilon, temperature;
 } loss_def;
 
 static const loss_def losses[NNACT_LOSS_COUNT] = {
-    [NNACT_LOSS_MSE] = {"mse", NNACT_K_loss_mse, true, 0.0f, 0.0f},
-    [NNACT_LOSS_BCE] = {"bce", NNACT_K_loss_bce, true, 1e-7f, 0.0f},
-    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits, true, 0.0f, 0.0f},
-    [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce, false, 1e-7f, 0.0f},
-    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce, false, 0.0f, 1.0f},
+    [NNACT_LOSS_MSE] = {"mse", NNACT_K_loss_mse_rows, true, 0.0f, 0.0f},
+    [NNACT_LOSS_BCE] = {"bce", NNACT_K_loss_bce_rows, true, 1e-7f, 0.0f},
+    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits_rows, true, 0.0f, 0.0f},
+    [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce_rows, false, 1e-7f, 0.0f},
+    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce_rows, false, 0.0f, 1.0f},
 };
 
 static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
@@ -122,15 +122,21 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
         return st;
     cl_ulong po = pred->offset, to = target->offset, go = grad ? grad->offset : 0,
              c = cols, r = rows;
-    cl_uint lab = labels, has_grad = grad != NULL;
+    cl_uint lab = labels, has_grad = grad != NULL, per_item = ctx->row_kernels;
     cl_mem gbuf = grad ? grad->buf : NULL;
     size_t L = ctx->reduce_local;
+    /* CPU form: a work-item per row, NNACT_ROW_LOCAL rows per group; GPU
+     * form: a work-group of L items per row. */
+    size_t local = per_item ? NNACT_ROW_LOCAL : L;
+    size_t groups = per_item ? (rows + NNACT_ROW_LOCAL - 1) / NNACT_ROW_LOCAL : rows;
     nnact_arg args[] = {NNACT_ARG(pred->buf), NNACT_ARG(po), NNACT_ARG(target->buf),
                         NNACT_ARG(to), NNACT_ARG(lab), NNACT_ARG(gbuf), NNACT_ARG(go),
                         NNACT_ARG(has_grad), NNACT_ARG(c), NNACT_ARG(param),
                         NNACT_ARG(gscale), NNACT_ARG(ws), NNACT_ARG(r),
-                        NNACT_LOCAL(L * sizeof(float)), NNACT_LOCAL(L * sizeof(cl_ulong))};
-    if ((st = nnact_launch(ctx, def->kernel, rows, L, sizeof args / sizeof args[0], args)) !=
+                        NNACT_LOCAL(local * sizeof(float)),
+                        NNACT_LOCAL(local * sizeof(cl_ulong))};
+    nnact_kernel_id k = per_item ? def->kernel : (nnact_kernel_id)(def->kernel + 1);
+    if ((st = nnact_launch(ctx, k, groups, local, sizeof args / sizeof args[0], args)) !=
         NNACT_OK)
         return st;
     if (!value && !accuracy && !labels)

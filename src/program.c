@@ -43,11 +43,12 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
     [NNACT_K_prelu_dalpha_total] = {NNACT_FAMILY_PRELU, "prelu_dalpha_total"},
     [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
-    [NNACT_K_loss_mse] = {NNACT_FAMILY_LOSS, "loss_mse"},
-    [NNACT_K_loss_bce] = {NNACT_FAMILY_LOSS, "loss_bce"},
-    [NNACT_K_loss_bce_logits] = {NNACT_FAMILY_LOSS, "loss_bce_logits"},
-    [NNACT_K_loss_cce] = {NNACT_FAMILY_LOSS, "loss_cce"},
-    [NNACT_K_loss_softmax_cce] = {NNACT_FAMILY_LOSS, "loss_softmax_cce"},
+#define LOSS_KERNEL_DEFS(n)                                                           \
+    [NNACT_K_loss_##n##_rows] = {NNACT_FAMILY_LOSS, "loss_" #n "_rows"},               \
+    [NNACT_K_loss_##n##_group] = {NNACT_FAMILY_LOSS, "loss_" #n "_group"},
+    LOSS_KERNEL_DEFS(mse) LOSS_KERNEL_DEFS(bce) LOSS_KERNEL_DEFS(bce_logits)
+    LOSS_KERNEL_DEFS(cce) LOSS_KERNEL_DEFS(softmax_cce)
+#undef LOSS_KERNEL_DEFS
     [NNACT_K_loss_reduce] = {NNACT_FAMILY_LOSS, "loss_reduce"},
     [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},
     [NNACT_K_optim_adam] = {NNACT_FAMILY_OPTIM, "optim_adam"},

@@ -5,13 +5,10 @@
 
 #include <math.h>
 
-/* Row kernels: a few rows per work-group, one fixed size (pocl compiles
- * once per local size). */
-#define ROW_LOCAL 4
 static size_t row_groups(const nnact_ctx *ctx, size_t rows)
 {
     (void)ctx;
-    return (rows + ROW_LOCAL - 1) / ROW_LOCAL;
+    return (rows + NNACT_ROW_LOCAL - 1) / NNACT_ROW_LOCAL;
 }
 
 static nnact_status check_temperature(float t, const char *fn)
@@ -41,7 +38,7 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
                             NNACT_ARG(temperature)};
         return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, row_groups(ctx, x->rows),
-                            ROW_LOCAL, sizeof args / sizeof args[0], args);
+                            NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
@@ -73,7 +70,7 @@ nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature)};
         return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, row_groups(ctx, y->rows),
-                            ROW_LOCAL, sizeof args / sizeof args[0], args);
+                            NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
