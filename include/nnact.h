@@ -132,6 +132,18 @@ NNACT_API cl_command_queue nnact_ctx_queue(const nnact_ctx *ctx);
 /* Blocks until all work enqueued on the context is done. */
 NNACT_API nnact_status nnact_ctx_finish(nnact_ctx *ctx);
 
+/* Device time per kernel category, recorded when the context was created
+ * with NNACT_PROFILE=1 in the environment (from its own profiling queue;
+ * adopted queues need CL_QUEUE_PROFILING_ENABLE). Waits for queued work,
+ * writes at most cap entries and returns how many categories have time;
+ * 0 when profiling is off. The names are static strings. */
+typedef struct nnact_profile_entry {
+    const char *name;
+    uint64_t calls;
+    double seconds;
+} nnact_profile_entry;
+NNACT_API size_t nnact_ctx_profile(nnact_ctx *ctx, nnact_profile_entry *out, size_t cap);
+
 /* ---- Tensors: 2-D, row-major, float32 ---------------------------------- */
 
 typedef struct nnact_tensor nnact_tensor;

@@ -72,8 +72,11 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
     size_t m = c->rows, n = c->cols, k = trans_a ? a->rows : a->cols;
     if (!m || !n)
         return NNACT_OK;
-    cl_event ev = NULL;
+    cl_event ev = NULL, before = NULL, after = NULL;
     CLBlastStatusCode s;
+    /* CLBlast may run several kernels per call: bracket it with markers. */
+    if (ctx->prof)
+        clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, &before);
     if (!k) {
         /* An empty product: c = beta * c, which CLBlast's GEMM rejects. */
         if (beta == 1.0f)
@@ -95,6 +98,10 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
     }
     if (ev)
         clReleaseEvent(ev); /* the command runs on; we never wait on it */
+    if (before && clEnqueueMarkerWithWaitList(ctx->queue, 0, NULL, &after) == CL_SUCCESS)
+        nnact_prof_add(ctx, NNACT_PROF_SGEMM, before, after);
+    else if (before)
+        clReleaseEvent(before);
     if (s != CLBlastSuccess) {
         char what[160];
         snprintf(what, sizeof what, "SGEMM %s%s m=%zu n=%zu k=%zu", trans_a ? "T" : "N",

@@ -81,7 +81,9 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
         free(ctx);
         return nnact_fail_cl(err, "nnact_ctx_create: clCreateContext");
     }
-    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &err);
+    const bool profile = env_true("NNACT_PROFILE");
+    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device,
+                                      profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (err != CL_SUCCESS) {
         clReleaseContext(ctx->context);
         free(ctx);
@@ -89,6 +91,10 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
     }
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
+    if (profile && !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
+        nnact_ctx_destroy(ctx);
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
+    }
     if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
@@ -166,6 +172,11 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     describe_adopted(ctx);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
+    if (env_true("NNACT_PROFILE") && (qp & CL_QUEUE_PROFILING_ENABLE) &&
+        !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
+        nnact_ctx_destroy(ctx);
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    }
     if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
@@ -182,6 +193,7 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     if (!ctx)
         return;
     clFinish(ctx->queue);
+    nnact_prof_release(ctx);
     for (size_t i = 0; i < NNACT_K_COUNT; i++)
         if (ctx->kernels[i])
             clReleaseKernel(ctx->kernels[i]);

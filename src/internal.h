@@ -78,6 +78,17 @@ typedef enum nnact_kernel_id {
  * pocl compiles once per local size). */
 #define NNACT_ROW_LOCAL 4
 
+/* ---- profiling (profile.c) ---- */
+typedef enum nnact_prof_category {
+    NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
+    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_COUNT
+} nnact_prof_category;
+typedef struct nnact_prof_record {
+    nnact_prof_category category;
+    cl_event start, end; /* the same event for a single kernel */
+} nnact_prof_record;
+#define NNACT_PROF_RECORDS 4096
+
 /* ---- context and tensors ---- */
 struct nnact_ctx {
     cl_context context;
@@ -91,6 +102,10 @@ struct nnact_ctx {
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
     bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
     char tuning[2400];   /* where the CLBlast parameters came from */
+    nnact_prof_record *prof; /* non-NULL when profiling (NNACT_PROFILE=1) */
+    size_t prof_n;
+    uint64_t prof_calls[NNACT_PROF_COUNT];
+    double prof_seconds[NNACT_PROF_COUNT];
     cl_mem workspace;    /* scratch for intermediates, grown on demand */
     size_t workspace_bytes;
     bool debug;
@@ -149,6 +164,10 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
                                   const nnact_tensor *a, const nnact_tensor *b, float beta,
                                   nnact_tensor *c);
+
+nnact_prof_category nnact_prof_of_family(nnact_family f);
+void nnact_prof_add(nnact_ctx *ctx, nnact_prof_category c, cl_event start, cl_event end);
+void nnact_prof_release(nnact_ctx *ctx);
 
 /* ---- launching (program.c) ---- */
 typedef struct nnact_arg {

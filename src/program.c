@@ -152,7 +152,11 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
         }
     }
     size_t global = groups * local;
-    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+    cl_event ev = NULL;
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
+                                        ctx->prof ? &ev : NULL);
+    if (ev)
+        nnact_prof_add(ctx, nnact_prof_of_family(kernels[id].family), ev, ev);
     if (err != CL_SUCCESS) {
         char what[160];
         snprintf(what, sizeof what, "clEnqueueNDRangeKernel(%s, %zu x %zu)",

@@ -22,7 +22,7 @@ typedef struct options {
     int epochs, batch;
     float lr;
     uint64_t seed;
-    int epochs_given, layers_given;
+    int epochs_given, layers_given, profile;
 } options;
 
 static void usage(FILE *f)
@@ -42,7 +42,9 @@ static void usage(FILE *f)
         "  --device SEL        device selector (overrides NNACT_DEVICE)\n"
         "  --save FILE         save the trained model\n"
         "  --load FILE         start from a saved model; with no --epochs, only evaluate\n"
-        "  --history FILE.csv  per-epoch loss and accuracy\n");
+        "  --history FILE.csv  per-epoch loss and accuracy\n"
+        "  --profile           device time per kernel category vs wall time\n"
+        "                      (training only; sets NNACT_PROFILE=1)\n");
 }
 
 static int parse_int(const char *s, int *out)
@@ -65,6 +67,10 @@ static int parse_args(int argc, char **argv, options *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
+        }
+        if (!strcmp(a, "--profile")) {
+            o->profile = 1;
+            continue;
         }
         if (!v) {
             fprintf(stderr, "nnact-train: %s needs a value (see --help)\n", a);
@@ -171,6 +177,8 @@ int main(int argc, char **argv)
                 "e.g. 784,256,128,10\n", o.layers);
         return 2;
     }
+    if (o.profile)
+        setenv("NNACT_PROFILE", "1", 1);
     TRY(nnact_ctx_create(&ctx, o.device));
     if (o.load) {
         TRY(nnact_mlp_load(ctx, o.load, &mlp));
@@ -267,12 +275,19 @@ int main(int argc, char **argv)
     float test_acc = 0;
     for (size_t i = 0; i < train.n; i++)
         perm[i] = i;
+    /* --profile: device seconds per category over the training phases */
+    enum { PROF_MAX = 16 };
+    nnact_profile_entry prof_before[PROF_MAX], prof_after[PROF_MAX];
+    double prof_train[PROF_MAX] = {0};
+    const char *prof_names[PROF_MAX] = {0};
+    size_t prof_n = 0;
     for (int e = 1; e <= o.epochs; e++) {
         for (size_t i = train.n; i > 1; i--) { /* Fisher-Yates, seeded */
             rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
             size_t j = (size_t)(rng % i), t = perm[i - 1];
             perm[i - 1] = perm[j], perm[j] = t;
         }
+        size_t nb = o.profile ? nnact_ctx_profile(ctx, prof_before, PROF_MAX) : 0;
         double t0 = now(), loss_sum = 0, acc_sum = 0;
         size_t seen = 0;
         for (size_t start = 0; start + B <= train.n; start += B) { /* full batches */
@@ -294,6 +309,22 @@ int main(int argc, char **argv)
             if (tty && (seen / B) % 16 == 0)
                 progress(e, o.epochs, seen, train.n - train.n % B,
                          (double)seen / (now() - t0), loss_sum / (double)seen);
+        }
+        if (o.profile) {
+            size_t na = nnact_ctx_profile(ctx, prof_after, PROF_MAX);
+            for (size_t i = 0; i < na && i < PROF_MAX; i++) {
+                double before = 0;
+                for (size_t j = 0; j < nb && j < PROF_MAX; j++)
+                    if (!strcmp(prof_before[j].name, prof_after[i].name))
+                        before = prof_before[j].seconds;
+                size_t k = 0;
+                while (k < prof_n && strcmp(prof_names[k], prof_after[i].name))
+                    k++;
+                if (k == prof_n && prof_n < PROF_MAX)
+                    prof_names[prof_n++] = prof_after[i].name;
+                if (k < PROF_MAX)
+                    prof_train[k] += prof_after[i].seconds - before;
+            }
         }
         double secs = now() - t0;
         train_seconds += secs;
@@ -317,6 +348,18 @@ int main(int argc, char **argv)
         TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
         test_loss = tl;
         printf("evaluation: test loss %.4f  test acc %.4f\n", test_loss, (double)test_acc);
+    }
+    if (o.profile && o.epochs) {
+        double dev = 0;
+        printf("\nProfile of the training phases (%d epochs, %.2f s wall):\n", o.epochs,
+               train_seconds);
+        for (size_t k = 0; k < prof_n; k++) {
+            printf("  %-28s %8.3f s  %5.1f %%\n", prof_names[k], prof_train[k],
+                   100.0 * prof_train[k] / train_seconds);
+            dev += prof_train[k];
+        }
+        printf("  %-28s %8.3f s  %5.1f %%\n", "host and idle (the rest)",
+               train_seconds - dev, 100.0 * (train_seconds - dev) / train_seconds);
     }
     if (o.save) {
         TRY(nnact_mlp_save(mlp, o.save));
