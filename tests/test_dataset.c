@@ -1,40 +1,19 @@
 /* nnact-train's data: dataset_load_idx on generated IDX directories (plain
  * and gzip) with every check it makes, and the generated spiral set. No
  * OpenCL is used. */
-#define _XOPEN_SOURCE 700 /* mkdtemp, nftw, mkdir */
+#define _XOPEN_SOURCE 700 /* mkdir */
 #include "dataset.h"
 #include "testutil.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
-static char tmpdir[64];
-
-static void tmpdir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/nnact-test-dataset-XXXXXX");
-    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp failed");
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmpdir_teardown(void)
-{
-    if (tmpdir[0])
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A fresh directory tmpdir/name. */
+/* A fresh directory tu_tmpdir/name. */
 static const char *make_dir(const char *name)
 {
     static char buf[256];
-    snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
+    snprintf(buf, sizeof buf, "%s/%s", tu_tmpdir, name);
     ck_assert_msg(mkdir(buf, 0700) == 0, "mkdir %s failed", buf);
     return buf;
 }
@@ -205,9 +184,9 @@ START_TEST(rejects_bad_sets)
 
     dir = make_dir("empty");
     expect_fails(dir, 6, 4, NNACT_ERR_IO, "no dataset", "empty directory");
-    expect_fails(tmpdir, 6, 4, NNACT_ERR_IO, "no dataset", "directory without files");
+    expect_fails(tu_tmpdir, 6, 4, NNACT_ERR_IO, "no dataset", "directory without files");
     char missing[300];
-    snprintf(missing, sizeof missing, "%s/does-not-exist", tmpdir);
+    snprintf(missing, sizeof missing, "%s/does-not-exist", tu_tmpdir);
     expect_fails(missing, 6, 4, NNACT_ERR_IO, "no dataset", "missing directory");
 
     dir = make_dir("no-labels");
@@ -308,7 +287,7 @@ int main(void)
 {
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("idx");
-    tcase_add_unchecked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
     tcase_add_loop_test(tc, loads_good_set, 0, 3);
     tcase_add_test(tc, prefers_gzip);
     tcase_add_test(tc, rejects_bad_sets);

@@ -1,37 +1,16 @@
 /* The IDX reader on generated files, plain and gzip-compressed: values and
  * dimensions of good files, and a specific NNACT_ERR_IO (or
  * NNACT_ERR_UNSUPPORTED) for every malformed case. No OpenCL is used. */
-#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#define _XOPEN_SOURCE 700
 #include "testutil.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <zlib.h>
-
-static char tmpdir[64];
-
-static void tmpdir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/nnact-test-idx-XXXXXX");
-    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp failed");
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmpdir_teardown(void)
-{
-    if (tmpdir[0])
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static const char *tmp_path(const char *name)
 {
     static char buf[256];
-    snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
+    snprintf(buf, sizeof buf, "%s/%s", tu_tmpdir, name);
     return buf;
 }
 
@@ -295,7 +274,7 @@ int main(void)
 {
     Suite *s = suite_create("idx");
     TCase *tc = tcase_create("idx");
-    tcase_add_unchecked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
     tcase_add_loop_test(tc, reads_1d_labels, 0, 2);
     tcase_add_loop_test(tc, reads_3d_images, 0, 2);
     tcase_add_loop_test(tc, reads_large_dims_4d_and_empty, 0, 2);

@@ -41,19 +41,6 @@ typedef long double ld;
 
 /* ck_assert_msg for per-element loops: Check sends a message down its pipe
  * at every ck_assert, which costs more than the test itself. */
-#define EXPECT(cond, ...)                                                          \
-    do {                                                                           \
-        if (!(cond))                                                               \
-            ck_abort_msg(__VA_ARGS__);                                             \
-    } while (0)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
 /* ---- Reference ------------------------------------------------------------ */
 
 typedef struct problem {
@@ -181,7 +168,7 @@ static ld ref_eval(const problem *pb, const float *pred, ld *grad, ld *mag)
 {
     const size_t R = pb->rows, C = pb->cols;
     const ld n = count_of(pb);
-    ld *p = xmalloc(C * sizeof *p), total = 0;
+    ld *p = tu_xmalloc(C * sizeof *p), total = 0;
     for (size_t r = 0; r < R; r++) {
         for (size_t j = 0; j < C; j++)
             p[j] = pred[r * C + j];
@@ -241,7 +228,7 @@ static void check_fd(const char *what, const problem *pb, const float *pred, con
     }
     const size_t R = pb->rows, C = pb->cols;
     const ld n = count_of(pb), h = 1e-6L;
-    ld *p = xmalloc(C * sizeof *p), mx = 0;
+    ld *p = tu_xmalloc(C * sizeof *p), mx = 0;
     for (size_t i = 0; i < R * C; i++)
         mx = fmaxl(mx, fabsl(grad[i]));
     for (size_t r = 0; r < R; r++) {
@@ -257,7 +244,7 @@ static void check_fd(const char *what, const problem *pb, const float *pred, con
             ld down = ref_row(pb, r, p, NULL, NULL);
             p[j] = keep;
             ld fd = (up - down) / (2 * h) / n, g = grad[r * C + j];
-            EXPECT(fabsl(fd - g) <= 1e-7L * fabsl(g) + 1e-10L * mx,
+            TU_EXPECT(fabsl(fd - g) <= 1e-7L * fabsl(g) + 1e-10L * mx,
                    "%s: reference gradient [%zu,%zu] = %.12Lg but finite "
                    "differences give %.12Lg", what, r, j, g, fd);
         }
@@ -280,7 +267,7 @@ static void expect_grad(const char *what, const float *got, const ld *ref, const
 {
     for (size_t i = 0; i < n; i++) {
         ld tol = GRAD_REL * fabsl(ref[i]) + GRAD_OPS * mag[i] + GRAD_UNDERFLOW;
-        EXPECT(fabsl((ld)got[i] - ref[i]) <= tol,
+        TU_EXPECT(fabsl((ld)got[i] - ref[i]) <= tol,
                "%s: grad[%zu] = %.9g, want %.12Lg (err %.3Lg, tol %.3Lg)", what, i,
                (double)got[i], ref[i], fabsl((ld)got[i] - ref[i]), tol);
     }
@@ -292,7 +279,7 @@ static void expect_grad(const char *what, const float *got, const ld *ref, const
 static void run_problem(const char *what, const problem *pb, const float *pred, int fd)
 {
     const size_t R = pb->rows, C = pb->cols, n = R * C;
-    ld *gref = xmalloc(n * sizeof *gref), *mag = xmalloc(n * sizeof *mag);
+    ld *gref = tu_xmalloc(n * sizeof *gref), *mag = tu_xmalloc(n * sizeof *mag);
     const ld vref = ref_eval(pb, pred, gref, mag);
     const float aref = ref_accuracy(pb, pred);
     if (fd)
@@ -409,7 +396,7 @@ START_TEST(random_problems)
             TU_OK(nnact_loss_from_name(nnact_loss_name(kind), &pb.loss));
             if (kind == NNACT_LOSS_SOFTMAX_CCE)
                 pb.loss.temperature = temperatures[ti];
-            float *pred = xmalloc(R * C * sizeof *pred), *t = xmalloc(R * C * sizeof *t);
+            float *pred = tu_xmalloc(R * C * sizeof *pred), *t = tu_xmalloc(R * C * sizeof *t);
             make_inputs(kind, labels, R, C, pred, t);
             pb.t = t;
             char what[128];
@@ -428,7 +415,7 @@ START_TEST(labels_equal_one_hot)
     const nnact_loss_kind kind = (nnact_loss_kind)_i;
     const size_t R = 129, C = 10;
     rng_state = 99 + (uint64_t)_i;
-    float *pred = xmalloc(R * C * 4), *lab = xmalloc(R * 4), *hot = xmalloc(R * C * 4);
+    float *pred = tu_xmalloc(R * C * 4), *lab = tu_xmalloc(R * 4), *hot = tu_xmalloc(R * C * 4);
     make_inputs(kind, 1, R, C, pred, lab);
     memset(hot, 0, R * C * 4);
     for (size_t r = 0; r < R; r++)
@@ -447,7 +434,7 @@ START_TEST(labels_equal_one_hot)
     ck_assert_msg(a1 == a2, "%s: accuracy labels %g, one-hot %g", nnact_loss_name(kind),
                   (double)a1, (double)a2);
     for (size_t i = 0; i < R * C; i++)
-        EXPECT(fabsf(g1[i] - g2[i]) <= 1e-6f * fabsf(g2[i]),
+        TU_EXPECT(fabsf(g1[i] - g2[i]) <= 1e-6f * fabsf(g2[i]),
                "%s: grad[%zu] labels %.9g, one-hot %.9g", nnact_loss_name(kind), i,
                (double)g1[i], (double)g2[i]);
     free(pred), free(lab), free(hot), free(g1), free(g2);
@@ -461,7 +448,7 @@ END_TEST
 START_TEST(softmax_cce_long_row)
 {
     const size_t C = 100000;
-    float *z = xmalloc(C * 4), *t = xmalloc(C * 4);
+    float *z = tu_xmalloc(C * 4), *t = tu_xmalloc(C * 4);
     for (int scale = 0; scale < 2; scale++)
         for (int labels = 0; labels < 2; labels++)
             for (int ti = 0; ti < 3; ti++) {
@@ -564,7 +551,7 @@ START_TEST(views_at_offsets)
     cl_int err;
     cl_mem buf = clCreateBuffer(clctx, CL_MEM_READ_WRITE, total * 4, NULL, &err);
     ck_assert_int_eq(err, CL_SUCCESS);
-    float *host = xmalloc(total * 4);
+    float *host = tu_xmalloc(total * 4);
     for (size_t i = 0; i < total; i++)
         host[i] = -12345.0f;
     rng_state = 4242;
@@ -586,7 +573,7 @@ START_TEST(views_at_offsets)
     expect_grad("views", after + go, gref, mag, n);
     for (size_t i = 0; i < total; i++)
         if (i < go || i >= go + n)
-            EXPECT(after[i] == host[i], "element %zu outside grad changed", i);
+            TU_EXPECT(after[i] == host[i], "element %zu outside grad changed", i);
     free(host), free(after);
     nnact_tensor_destroy(P), nnact_tensor_destroy(T), nnact_tensor_destroy(G);
     nnact_tensor_destroy(all);
@@ -610,7 +597,7 @@ START_TEST(bad_labels)
                                 -INFINITY, 3.0000002f};
     const size_t rows[] = {0, 5, 128};
     const size_t R = 129, C = 3;
-    float *pred = xmalloc(R * C * 4), *lab = xmalloc(R * 4);
+    float *pred = tu_xmalloc(R * C * 4), *lab = tu_xmalloc(R * 4);
     tu_random(pred, R * C, 1.0f, 5);
     for (size_t k = 0; k < NNACT_LOSS_COUNT; k++) {
         nnact_loss l;

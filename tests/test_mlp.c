@@ -3,12 +3,11 @@
  * training to high accuracy on the spiral set, determinism of creation and
  * training, the model file (round trip, atomic write, every truncation,
  * flipped bytes, crafted headers with a recomputed CRC) and the errors. */
-#define _XOPEN_SOURCE 700 /* mkdtemp, nftw, opendir */
+#define _XOPEN_SOURCE 700 /* opendir */
 #include "dataset.h"
 #include "testutil.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -20,31 +19,11 @@ static char junk_byte;
 
 /* ---- temporary directory (made and removed by the parent process) -------- */
 
-static char tmpdir[64];
-
-static void tmpdir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/nnact-test-mlp-XXXXXX");
-    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp failed");
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void tmpdir_teardown(void)
-{
-    if (tmpdir[0])
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* tmpdir/name, in a static buffer per slot. */
+/* tu_tmpdir/name, in a static buffer per slot. */
 static const char *tmp_path(int slot, const char *name)
 {
     static char buf[4][256];
-    snprintf(buf[slot], sizeof buf[slot], "%s/%s", tmpdir, name);
+    snprintf(buf[slot], sizeof buf[slot], "%s/%s", tu_tmpdir, name);
     return buf[slot];
 }
 
@@ -72,10 +51,10 @@ static unsigned char *read_bytes(const char *path, size_t *n)
     return p;
 }
 
-/* Names in tmpdir that contain "part" (the save's temporary files). */
+/* Names in tu_tmpdir that contain "part" (the save's temporary files). */
 static int count_entries_with(const char *part)
 {
-    DIR *d = opendir(tmpdir);
+    DIR *d = opendir(tu_tmpdir);
     ck_assert_ptr_nonnull(d);
     int n = 0;
     struct dirent *e;
@@ -837,7 +816,7 @@ START_TEST(load_rejects_missing_empty_and_foreign_files)
     EXPECT_LOAD_FAILS(tmp_path(0, "text"), "magic", "text file");
     write_bytes(tmp_path(0, "short"), (const unsigned char *)"GIF89a", 6);
     EXPECT_LOAD_FAILS(tmp_path(0, "short"), "magic", "short foreign file");
-    EXPECT_LOAD_FAILS(tmpdir, "reading", "a directory");
+    EXPECT_LOAD_FAILS(tu_tmpdir, "reading", "a directory");
 }
 END_TEST
 
@@ -997,7 +976,7 @@ int main(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("files");
-    tcase_add_unchecked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_add_test(tc, save_load_round_trip);
     tcase_add_test(tc, activation_parameters_round_trip);

@@ -38,19 +38,6 @@
 
 /* ck_assert_msg for per-element loops: Check sends a message down its pipe
  * at every ck_assert, which costs more than the test itself. */
-#define EXPECT(cond, ...)                                                          \
-    do {                                                                           \
-        if (!(cond))                                                               \
-            ck_abort_msg(__VA_ARGS__);                                             \
-    } while (0)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
 typedef struct ocase {
     const char *what;
     nnact_optim opt;
@@ -128,7 +115,7 @@ static void expect_close(const char *what, const char *name, uint64_t t, const f
 {
     for (size_t i = 0; i < n; i++) {
         double tol = rel * fabs(ref[i]) + abs_;
-        EXPECT(fabs((double)got[i] - ref[i]) <= tol,
+        TU_EXPECT(fabs((double)got[i] - ref[i]) <= tol,
                "%s, step %llu: %s[%zu] = %.9g, want %.12g (err %.3g, tol %.3g)", what,
                (unsigned long long)t, name, i, (double)got[i], ref[i],
                fabs((double)got[i] - ref[i]), tol);
@@ -140,7 +127,7 @@ static void expect_trajectory(const char *what, const char *name, uint64_t t,
                               size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        EXPECT(fabs((double)got[i] - ref[i]) <= tol[i],
+        TU_EXPECT(fabs((double)got[i] - ref[i]) <= tol[i],
                "%s, trajectory to step %llu: %s[%zu] = %.9g, want %.12g (err %.3g, "
                "tol %.3g)", what, (unsigned long long)t, name, i, (double)got[i],
                ref[i], fabs((double)got[i] - ref[i]), tol[i]);
@@ -159,16 +146,16 @@ START_TEST(steps_match_reference)
         const size_t R = shapes[sh][0], C = shapes[sh][1], n = R * C;
         char what[128];
         snprintf(what, sizeof what, "%s on %zux%zu", c->what, R, C);
-        float *g = xmalloc(n * 4), *pd = xmalloc(n * 4), *s1d = xmalloc(n * 4),
-              *s2d = xmalloc(n * 4);
+        float *g = tu_xmalloc(n * 4), *pd = tu_xmalloc(n * 4), *s1d = tu_xmalloc(n * 4),
+              *s2d = tu_xmalloc(n * 4);
         tu_random(pd, n, 1.0f, 1000 + (uint64_t)(_i * 10) + sh);
         memset(s1d, 0, n * 4);
         memset(s2d, 0, n * 4);
         /* loc: one step from the device's own float state; trj: the whole
          * trajectory in double; acc: sums of |trj| over the steps taken. */
-        ref_state loc = {xmalloc(n * 8), xmalloc(n * 8), xmalloc(n * 8), 0, 0};
-        ref_state trj = {xmalloc(n * 8), xmalloc(n * 8), xmalloc(n * 8), 0, 0};
-        double *acc = xmalloc(3 * n * 8), *tol = xmalloc(3 * n * 8);
+        ref_state loc = {tu_xmalloc(n * 8), tu_xmalloc(n * 8), tu_xmalloc(n * 8), 0, 0};
+        ref_state trj = {tu_xmalloc(n * 8), tu_xmalloc(n * 8), tu_xmalloc(n * 8), 0, 0};
+        double *acc = tu_xmalloc(3 * n * 8), *tol = tu_xmalloc(3 * n * 8);
         for (size_t i = 0; i < n; i++)
             trj.p[i] = pd[i], trj.s1[i] = 0, trj.s2[i] = 0;
         memset(acc, 0, 3 * n * 8);
@@ -199,7 +186,7 @@ START_TEST(steps_match_reference)
             } else if (S1) {
                 TU_OK(nnact_tensor_read(S1, s1d)); /* unused: still the NaN it was */
                 for (size_t i = 0; i < n; i++)
-                    EXPECT(isnan(s1d[i]), "%s: unused state1[%zu] written (%g)", what,
+                    TU_EXPECT(isnan(s1d[i]), "%s: unused state1[%zu] written (%g)", what,
                            i, (double)s1d[i]);
                 memset(s1d, 0, n * 4);
             }
@@ -257,7 +244,7 @@ START_TEST(views_at_offsets)
         cl_int err;
         cl_mem buf = clCreateBuffer(clctx, CL_MEM_READ_WRITE, total * 4, NULL, &err);
         ck_assert_int_eq(err, CL_SUCCESS);
-        float *host = xmalloc(total * 4), *g = xmalloc(n * 4);
+        float *host = tu_xmalloc(total * 4), *g = tu_xmalloc(n * 4);
         for (size_t i = 0; i < total; i++)
             host[i] = 99.0f;
         tu_random(host + off[0], n, 1.0f, 5 + (uint64_t)k);
@@ -268,7 +255,7 @@ START_TEST(views_at_offsets)
         TU_OK(nnact_tensor_write(all, host));
         for (int v = 0; v < 4; v++)
             TU_OK(nnact_tensor_wrap(tu_ctx, buf, off[v], 1, n, &V[v]));
-        ref_state r = {xmalloc(n * 8), xmalloc(n * 8), xmalloc(n * 8), 0, 0};
+        ref_state r = {tu_xmalloc(n * 8), tu_xmalloc(n * 8), tu_xmalloc(n * 8), 0, 0};
         for (size_t i = 0; i < n; i++)
             r.p[i] = host[off[0] + i], r.s1[i] = r.s2[i] = 0;
         for (uint64_t t = 1; t <= 5; t++) {
@@ -288,11 +275,11 @@ START_TEST(views_at_offsets)
             for (int v = 0; v < 4; v++)
                 inside |= i >= off[v] && i < off[v] + n;
             if (!inside)
-                EXPECT(after[i] == 99.0f, "%s: guard element %zu became %g",
+                TU_EXPECT(after[i] == 99.0f, "%s: guard element %zu became %g",
                        nnact_optim_name(o.kind), i, (double)after[i]);
         }
         for (size_t i = 0; i < n; i++) /* grad intact; sgd's state2 unused */
-            EXPECT(after[off[1] + i] == g[i] && (k || after[off[3] + i] == 0.0f),
+            TU_EXPECT(after[off[1] + i] == g[i] && (k || after[off[3] + i] == 0.0f),
                    "grad or unused state2 changed at %zu", i);
         free(host), free(g), free(after), free(r.p), free(r.s1), free(r.s2);
         for (int v = 0; v < 4; v++)
@@ -332,7 +319,7 @@ START_TEST(special_steps)
         TU_OK(nnact_tensor_write(P, p0));
         TU_OK(nnact_tensor_fill(S1, 0.0f));
         TU_OK(nnact_tensor_fill(S2, 0.0f));
-        ref_state r = {xmalloc(n * 8), xmalloc(n * 8), xmalloc(n * 8), 0, 0};
+        ref_state r = {tu_xmalloc(n * 8), tu_xmalloc(n * 8), tu_xmalloc(n * 8), 0, 0};
         for (size_t i = 0; i < n; i++)
             r.p[i] = p0[i], r.s1[i] = r.s2[i] = 0;
         TU_OK(nnact_optim_step(tu_ctx, &o, UINT64_MAX, P, G, S1, S2));
@@ -454,7 +441,7 @@ START_TEST(errors)
     float *pg = tu_read(P), *s1 = tu_read(S1), *s2 = tu_read(S2);
     ck_assert_msg(!memcmp(pg, p0, sizeof p0), "a failed step changed the parameters");
     for (int i = 0; i < 21; i++)
-        EXPECT(s1[i] == 0.0f && s2[i] == 0.0f, "a failed step changed a state");
+        TU_EXPECT(s1[i] == 0.0f && s2[i] == 0.0f, "a failed step changed a state");
     free(pg), free(s1), free(s2);
 
     /* the edges that are allowed: lr 0, betas/momentum 0, tiny eps, SGD step 0,
@@ -540,7 +527,7 @@ START_TEST(tensor_fill)
             TU_OK(nnact_tensor_fill(T, values[v]));
             float *h = tu_read(T);
             for (size_t i = 0; i < n; i++)
-                EXPECT(!memcmp(&h[i], &values[v], 4), "fill %g: [%zu] = %g",
+                TU_EXPECT(!memcmp(&h[i], &values[v], 4), "fill %g: [%zu] = %g",
                        (double)values[v], i, (double)h[i]);
             free(h);
         }
@@ -555,7 +542,7 @@ START_TEST(tensor_fill)
     float *h = tu_read(all);
     for (size_t i = 0; i < total; i++) {
         float want = i >= off && i < off + R * C ? -3.0f : 2.0f;
-        EXPECT(h[i] == want, "view fill: [%zu] = %g, want %g", i, (double)h[i],
+        TU_EXPECT(h[i] == want, "view fill: [%zu] = %g, want %g", i, (double)h[i],
                (double)want);
     }
     free(h);

@@ -14,23 +14,17 @@ static const char *good =
     "Xgemm GEMMK=1 MWG=128 NWG=128 MDIMC=4 NDIMC=16 MDIMA=4 NDIMB=16 VWM=8 VWN=2 "
     "KREG=4 KWG=1 KWI=1 SA=0 SB=0 STRM=0 STRN=0\nGemmRoutine XGEMM_MIN_INDIRECT_SIZE=1";
 
-static char dir[64];
+#define dir tu_tmpdir
 
 static void fresh_dir(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/nnact-tuning-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tu_tmpdir_setup();
     setenv("NNACT_CACHE_DIR", dir, 1);
     unsetenv("NNACT_TUNING");
     unsetenv("NNACT_CLBLAST_PARAMS");
 }
 
-static void clean_dir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
+static void clean_dir(void) { tu_tmpdir_teardown(); }
 
 static nnact_ctx *make_ctx(void)
 {

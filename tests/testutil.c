@@ -1,6 +1,8 @@
 /* Shared Check helpers: see testutil.h. */
+#define _XOPEN_SOURCE 700
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdio.h>
 
 nnact_ctx *tu_ctx;
@@ -68,4 +70,31 @@ int tu_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+void *tu_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+char tu_tmpdir[64];
+
+void tu_tmpdir_setup(void)
+{
+    strcpy(tu_tmpdir, "/tmp/nnact-test-XXXXXX");
+    ck_assert_msg(mkdtemp(tu_tmpdir) != NULL, "mkdtemp failed");
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void tu_tmpdir_teardown(void)
+{
+    if (tu_tmpdir[0])
+        nftw(tu_tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -48,6 +48,23 @@ float *tu_read(const nnact_tensor *t);
 /* Deterministic uniform floats in [-scale, scale] (xorshift, fixed seed). */
 void tu_random(float *out, size_t n, float scale, uint64_t seed);
 
+/* Fails the test with a message when cond is false. Cheaper than ck_assert
+ * in per-element loops: Check writes to its pipe on every ck_assert. */
+#define TU_EXPECT(cond, ...)                                                     \
+    do {                                                                         \
+        if (!(cond))                                                             \
+            ck_abort_msg(__VA_ARGS__);                                           \
+    } while (0)
+
+/* malloc that fails the test instead of returning NULL (n may be 0). */
+void *tu_xmalloc(size_t n);
+
+/* A fresh directory under /tmp for the running test, and its removal
+ * (use as a checked fixture). */
+extern char tu_tmpdir[64];
+void tu_tmpdir_setup(void);
+void tu_tmpdir_teardown(void);
+
 /* Runs a suite with CK_ENV so CK_RUN_SUITE/CK_FORK work; returns exit code. */
 int tu_run(Suite *s);
 
