@@ -28,18 +28,25 @@ static const struct { const char *alias, *name; } aliases[] = {
     {"silu", "swish"},
 };
 
+bool nnact_name_key(const char *name, char *key, size_t cap)
+{
+    size_t len = strlen(name);
+    if (len >= cap)
+        return false;
+    for (size_t i = 0; i <= len; i++)
+        key[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
+    return true;
+}
+
 nnact_status nnact_act_from_name(const char *name, nnact_act *out)
 {
     if (!name || !out)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: %s is NULL",
                           name ? "out" : "name");
     char key[32];
-    size_t len = strlen(name);
-    if (len >= sizeof key)
+    if (!nnact_name_key(name, key, sizeof key))
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: unknown "
                           "activation '%.64s'", name);
-    for (size_t i = 0; i <= len; i++)
-        key[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (!strcmp(key, aliases[i].alias))
             strcpy(key, aliases[i].name);

@@ -124,6 +124,9 @@ nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
 /* Kernels of the activation table (act.c): forward/backward ids and what
  * the derivative reads (NNACT_NEEDS_*). */
 int nnact_act_needs(nnact_act_kind kind);
+/* Lower-cases name into key with '-' as '_' (the by-name lookups' rule);
+ * false when it does not fit. */
+bool nnact_name_key(const char *name, char *key, size_t cap);
 nnact_status nnact_check_act(const nnact_act *act, const char *fn);
 size_t nnact_elementwise_items(size_t n);
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,

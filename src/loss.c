@@ -2,7 +2,6 @@
  * reduction whose three sums are read back when the caller asks. */
 #include "internal.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +37,9 @@ nnact_status nnact_loss_from_name(const char *name, nnact_loss *out)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: %s is NULL",
                           name ? "out" : "name");
     char key[40];
-    size_t len = strlen(name);
-    if (len >= sizeof key)
+    if (!nnact_name_key(name, key, sizeof key))
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss "
                           "'%.64s'", name);
-    for (size_t i = 0; i <= len; i++)
-        key[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
     int kind = -1;
     for (int k = 0; k < NNACT_LOSS_COUNT; k++)
         if (!strcmp(key, losses[k].name))

@@ -2,7 +2,6 @@
  * in-place update kernels. */
 #include "internal.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,15 +21,13 @@ nnact_status nnact_optim_from_name(const char *name, nnact_optim *out)
     if (!name || !out)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_optim_from_name: %s is NULL",
                           name ? "out" : "name");
-    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
-        const char *a = name, *b = presets[i].name;
-        while (*a && tolower((unsigned char)*a) == *b)
-            a++, b++;
-        if (!*a && !*b) {
+    char key[16];
+    for (size_t i = 0; nnact_name_key(name, key, sizeof key) &&
+                       i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(key, presets[i].name)) {
             *out = presets[i].opt;
             return NNACT_OK;
         }
-    }
     return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_optim_from_name: unknown optimizer "
                       "'%s' (known: sgd, momentum, nesterov, adam, adamw)", name);
 }
