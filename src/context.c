@@ -19,7 +19,9 @@ static void choose_launch_shapes(nnact_ctx *ctx)
     size_t max_wg = 1;
     clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL);
     bool cpu = ctx->info.type == NNACT_DEVICE_CPU;
-    size_t elem = 64, reduce = cpu ? 16 : 256;
+    /* 256 items of VW floats: a 64x64 tensor is one group (each group
+     * costs pocl scheduling time). */
+    size_t elem = cpu ? 256 : 64, reduce = cpu ? 16 : 256;
     while (elem > max_wg)
         elem /= 2;
     while (reduce > max_wg)
@@ -233,8 +235,10 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out)
             return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "allocating a %zu-byte workspace "
                               "on '%s' failed: %s (%d)", bytes, ctx->info.device_name,
                               nnact_cl_error_name(err), (int)err);
-        if (ctx->workspace)
+        if (ctx->workspace) {
             clReleaseMemObject(ctx->workspace);
+            ctx->mem_generation++;
+        }
         ctx->workspace = m;
         ctx->workspace_bytes = bytes;
     }

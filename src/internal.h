@@ -74,6 +74,8 @@ typedef enum nnact_kernel_id {
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS
 
+#define NNACT_MAX_ARGS 20
+
 /* Rows per work-group for the one-row-per-item kernels (a fixed size:
  * pocl compiles once per local size). */
 #define NNACT_ROW_LOCAL 4
@@ -102,6 +104,16 @@ struct nnact_ctx {
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
     bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
     char tuning[2400];   /* where the CLBlast parameters came from */
+    /* Last argument values set on each kernel, to skip clSetKernelArg for
+     * unchanged ones (pocl spends ~0.1 us per call). A buffer handle may
+     * be reused once released, so buffer arguments are trusted only while
+     * mem_generation (bumped on every release) is unchanged. */
+    struct {
+        unsigned char value[NNACT_MAX_ARGS][8];
+        uint8_t size[NNACT_MAX_ARGS]; /* 0: not set */
+        uint64_t generation;
+    } args[NNACT_K_COUNT];
+    uint64_t mem_generation;
     nnact_prof_record *prof; /* non-NULL when profiling (NNACT_PROFILE=1) */
     size_t prof_n;
     uint64_t prof_calls[NNACT_PROF_COUNT];

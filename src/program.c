@@ -143,12 +143,26 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
     nnact_status st = nnact_kernel(ctx, id, &k);
     if (st != NNACT_OK)
         return st;
+    /* Buffers released since the last launch may have handed their handle
+     * to a new buffer: then every argument is set again. */
+    bool fresh = ctx->args[id].generation != ctx->mem_generation;
+    ctx->args[id].generation = ctx->mem_generation;
     for (size_t i = 0; i < nargs; i++) {
+        const bool cacheable = args[i].value && args[i].size <= 8 && i < NNACT_MAX_ARGS;
+        if (cacheable && !fresh && ctx->args[id].size[i] == args[i].size &&
+            !memcmp(ctx->args[id].value[i], args[i].value, args[i].size))
+            continue;
         cl_int err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].value);
         if (err != CL_SUCCESS) {
             char what[160];
             snprintf(what, sizeof what, "clSetKernelArg(%s, arg %zu)", kernels[id].name, i);
+            ctx->args[id].generation = ctx->mem_generation - 1; /* distrust the cache */
             return nnact_fail_cl(err, what);
+        }
+        if (i < NNACT_MAX_ARGS) {
+            ctx->args[id].size[i] = cacheable ? (uint8_t)args[i].size : 0;
+            if (cacheable)
+                memcpy(ctx->args[id].value[i], args[i].value, args[i].size);
         }
     }
     size_t global = groups * local;

@@ -98,8 +98,10 @@ void nnact_tensor_destroy(nnact_tensor *t)
 {
     if (!t)
         return;
-    if (t->buf)
+    if (t->buf) {
         clReleaseMemObject(t->buf);
+        t->ctx->mem_generation++; /* its handle may be reused: see launch */
+    }
     free(t);
 }
 

@@ -760,6 +760,31 @@ START_TEST(adopt_rejects)
 }
 END_TEST
 
+/* Launches skip re-setting unchanged kernel arguments; a destroyed tensor's
+ * buffer handle can come back for a new tensor, which must not be mistaken
+ * for the old one. Create, use, destroy, repeatedly, with changing data.
+ * (pocl reads arguments at enqueue, so this guards drivers that bind them at
+ * clSetKernelArg; on pocl it checks the cache never serves stale scalars.) */
+START_TEST(reused_buffer_handles)
+{
+    nnact_act relu = {NNACT_ACT_RELU, 0, 0};
+    for (int round = 0; round < 40; round++) {
+        size_t cols = (size_t)(round % 3) + 5;
+        float x[3 * 7], y[3 * 7];
+        for (size_t i = 0; i < 3 * cols; i++)
+            x[i] = (float)((int)i - 6 + round);
+        nnact_tensor *X = tu_tensor(3, cols, x), *Y = tu_tensor(3, cols, NULL);
+        TU_OK(nnact_act_forward(tu_ctx, &relu, X, Y));
+        TU_OK(nnact_tensor_read(Y, y));
+        for (size_t i = 0; i < 3 * cols; i++)
+            ck_assert_msg(y[i] == (x[i] > 0 ? x[i] : 0.0f), "round %d element %zu: %g", round,
+                          i, (double)y[i]);
+        nnact_tensor_destroy(X);
+        nnact_tensor_destroy(Y);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tensor");
@@ -767,6 +792,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, tensors_are_independent);
+    tcase_add_test(tc, reused_buffer_handles);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("zero");
