@@ -72,6 +72,11 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
     size_t m = c->rows, n = c->cols, k = trans_a ? a->rows : a->cols;
     if (!m || !n)
         return NNACT_OK;
+    if (ctx->clblast_pending) {
+        nnact_status st = nnact_apply_pending_tuning(ctx);
+        if (st != NNACT_OK)
+            return st;
+    }
     cl_event ev = NULL, before = NULL, after = NULL;
     CLBlastStatusCode s;
     /* CLBlast may run several kernels per call: bracket it with markers. */

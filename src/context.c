@@ -27,6 +27,9 @@ static void choose_launch_shapes(nnact_ctx *ctx)
     while (reduce > max_wg)
         reduce /= 2;
     ctx->elem_local = elem ? elem : 1;
+    /* Column reductions have few items (one per column or per VW columns):
+     * small groups keep every core busy. */
+    ctx->column_local = max_wg < 64 ? max_wg : 64;
     ctx->reduce_local = reduce ? reduce : 1;
     /* Row operations: a work-item per row on CPUs, a work-group per row on
      * GPUs. NNACT_ROW_KERNELS=0/1 overrides (to test both on one device). */
@@ -196,6 +199,7 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
         return;
     clFinish(ctx->queue);
     nnact_prof_release(ctx);
+    free(ctx->clblast_pending);
     for (size_t i = 0; i < NNACT_K_COUNT; i++)
         if (ctx->kernels[i])
             clReleaseKernel(ctx->kernels[i]);

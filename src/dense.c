@@ -153,8 +153,8 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
         nnact_arg args[] = {NNACT_ARG(gbuf), NNACT_ARG(go), NNACT_ARG(rows),
                             NNACT_ARG(cols), NNACT_ARG(db->buf), NNACT_ARG(dbo)};
         st = nnact_launch(ctx, NNACT_K_colsum,
-                          (g->cols + ctx->elem_local - 1) / ctx->elem_local,
-                          ctx->elem_local, sizeof args / sizeof args[0], args);
+                          (g->cols + ctx->column_local - 1) / ctx->column_local,
+                          ctx->column_local, sizeof args / sizeof args[0], args);
     }
     return st;
 }

@@ -101,9 +101,13 @@ struct nnact_ctx {
     cl_program programs[NNACT_FAMILY_COUNT];
     cl_kernel kernels[NNACT_K_COUNT];
     size_t elem_local;   /* work-group size of elementwise kernels */
+    size_t column_local; /* work-group size of per-column reductions */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
     bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
     char tuning[2400];   /* where the CLBlast parameters came from */
+    char *clblast_pending; /* parameters to apply at the first SGEMM */
+    char clblast_origin[2400];
+    bool clblast_from_file;
     /* Last argument values set on each kernel, to skip clSetKernelArg for
      * unchanged ones (pocl spends ~0.1 us per call). A buffer handle may
      * be reused once released, so buffer arguments are trusted only while
@@ -170,7 +174,10 @@ void nnact_bincache_store(nnact_ctx *ctx, const char *family, const char *const 
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines
  * (or ';'-separated) for the context's device (tuning.c). */
-nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin);
+nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin,
+                                        bool apply);
+/* Hands the parameters kept by nnact_load_tuning to CLBlast (first SGEMM). */
+nnact_status nnact_apply_pending_tuning(nnact_ctx *ctx);
 /* At context creation: NNACT_CLBLAST_PARAMS, else this device's tuning file
  * (unless NNACT_TUNING=0). */
 nnact_status nnact_load_tuning(nnact_ctx *ctx);

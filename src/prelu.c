@@ -90,9 +90,9 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(dyo), NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(rows),
                             NNACT_ARG(cols)};
         st = nnact_launch(ctx, NNACT_K_prelu_dalpha,
-                          (nnact_elementwise_items(cols) + ctx->elem_local - 1) /
-                              ctx->elem_local,
-                          ctx->elem_local, sizeof args / sizeof args[0], args);
+                          (nnact_elementwise_items(cols) + ctx->column_local - 1) /
+                              ctx->column_local,
+                          ctx->column_local, sizeof args / sizeof args[0], args);
         if (st == NNACT_OK && !stride && cols > 1) {
             cl_ulong dao = dalpha->offset;
             nnact_arg targs[] = {NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(cols),

@@ -19,12 +19,29 @@
 
 #define MAX_PARAMS 32
 
-/* Applies one "Kernel NAME=V NAME=V ..." entry; returns a status. */
-static nnact_status apply_entry(nnact_ctx *ctx, char *entry, const char *origin)
+/* The kernel names CLBlastOverrideParameters knows (CLBlast 1.5). */
+static bool known_kernel(const char *k)
+{
+    static const char *const names[] = {
+        "Xaxpy", "Xdot", "Xgemv", "Xgemv_fast", "Xgemv_fast_rot", "Xger", "Xgemm",
+        "XgemmDirect", "Copy", "Pad", "Transpose", "Padtranspose", "Invert",
+        "TrsvRoutine", "GemmRoutine", "Xconvgemm"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(k, names[i]))
+            return true;
+    return false;
+}
+
+/* Parses one "Kernel NAME=V NAME=V ..." entry and, with apply, hands it to
+ * CLBlast. */
+static nnact_status apply_entry(nnact_ctx *ctx, char *entry, const char *origin, bool apply)
 {
     char *save = NULL, *kernel = strtok_r(entry, " \t\r\n", &save);
     if (!kernel)
         return NNACT_OK;
+    if (!known_kernel(kernel))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "CLBlast parameters from %s: unknown "
+                          "CLBlast kernel '%s'", origin, kernel);
     const char *names[MAX_PARAMS];
     size_t values[MAX_PARAMS], n = 0;
     for (char *tok = strtok_r(NULL, " \t\r\n", &save); tok;
@@ -38,6 +55,8 @@ static nnact_status apply_entry(nnact_ctx *ctx, char *entry, const char *origin)
         names[n] = tok;
         values[n++] = strtoul(eq + 1, NULL, 10);
     }
+    if (!apply)
+        return NNACT_OK;
     CLBlastStatusCode s = CLBlastOverrideParameters(ctx->device, kernel, CLBlastPrecisionSingle,
                                                     n, names, values);
     if (s != CLBlastSuccess) {
@@ -48,7 +67,8 @@ static nnact_status apply_entry(nnact_ctx *ctx, char *entry, const char *origin)
     return NNACT_OK;
 }
 
-nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin)
+nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin,
+                                        bool apply)
 {
     char *copy = strdup(text);
     if (!copy)
@@ -65,7 +85,7 @@ nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const 
         char *esave = NULL;
         for (char *e = strtok_r(line, ";", &esave); e && st == NNACT_OK;
              e = strtok_r(NULL, ";", &esave))
-            st = apply_entry(ctx, e, origin);
+            st = apply_entry(ctx, e, origin, apply);
     }
     free(copy);
     return st;
@@ -178,6 +198,20 @@ static char *read_tuning(const nnact_ctx *ctx, char *path, size_t cap)
     return text;
 }
 
+/* Keeps parameters (already syntax-checked) for the first SGEMM: CLBlast
+ * costs 3-10 ms to initialise, which programs without GEMMs should not pay. */
+static nnact_status set_pending(nnact_ctx *ctx, const char *text, const char *origin,
+                                bool from_file)
+{
+    free(ctx->clblast_pending);
+    ctx->clblast_pending = strdup(text);
+    if (!ctx->clblast_pending)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "out of host memory");
+    snprintf(ctx->clblast_origin, sizeof ctx->clblast_origin, "%s", origin);
+    ctx->clblast_from_file = from_file;
+    return NNACT_OK;
+}
+
 nnact_status nnact_load_tuning(nnact_ctx *ctx)
 {
     const char *env = getenv("NNACT_CLBLAST_PARAMS");
@@ -185,7 +219,8 @@ nnact_status nnact_load_tuning(nnact_ctx *ctx)
         snprintf(ctx->tuning, sizeof ctx->tuning, "NNACT_CLBLAST_PARAMS");
         if (ctx->debug)
             fprintf(stderr, "nnact: CLBlast parameters from NNACT_CLBLAST_PARAMS: %s\n", env);
-        return nnact_apply_clblast_params(ctx, env, "NNACT_CLBLAST_PARAMS");
+        nnact_status st = nnact_apply_clblast_params(ctx, env, "NNACT_CLBLAST_PARAMS", false);
+        return st == NNACT_OK ? set_pending(ctx, env, "NNACT_CLBLAST_PARAMS", false) : st;
     }
     snprintf(ctx->tuning, sizeof ctx->tuning, "CLBlast defaults (not tuned)");
     const char *off = getenv("NNACT_TUNING");
@@ -195,15 +230,35 @@ nnact_status nnact_load_tuning(nnact_ctx *ctx)
     char *text = read_tuning(ctx, path, sizeof path);
     if (!text)
         return NNACT_OK;
-    /* A file that does not apply is a miss, reported only under NNACT_DEBUG. */
-    if (nnact_apply_clblast_params(ctx, text, path) == NNACT_OK)
+    /* A file that does not parse is a miss, reported only under NNACT_DEBUG. */
+    nnact_status st = NNACT_OK;
+    if (nnact_apply_clblast_params(ctx, text, path, false) == NNACT_OK) {
+        st = set_pending(ctx, text, path, true);
         snprintf(ctx->tuning, sizeof ctx->tuning, "tuned (%s)", path);
-    else if (ctx->debug)
+    } else if (ctx->debug) {
         fprintf(stderr, "nnact: ignoring tuning file: %s\n", nnact_last_error());
+    }
     if (ctx->debug)
         fprintf(stderr, "nnact: CLBlast parameters: %s\n", ctx->tuning);
     free(text);
-    return NNACT_OK;
+    return st;
+}
+
+nnact_status nnact_apply_pending_tuning(nnact_ctx *ctx)
+{
+    char *text = ctx->clblast_pending;
+    ctx->clblast_pending = NULL;
+    nnact_status st = nnact_apply_clblast_params(ctx, text, ctx->clblast_origin, true);
+    free(text);
+    if (st != NNACT_OK && ctx->clblast_from_file) {
+        /* a file CLBlast refuses is a miss: carry on with its defaults */
+        if (ctx->debug)
+            fprintf(stderr, "nnact: ignoring tuning file: %s\n", nnact_last_error());
+        snprintf(ctx->tuning, sizeof ctx->tuning, "CLBlast defaults (tuning file %.2300s "
+                 "refused by CLBlast)", ctx->clblast_origin);
+        return NNACT_OK;
+    }
+    return st;
 }
 
 const char *nnact_ctx_tuning(const nnact_ctx *ctx) { return ctx ? ctx->tuning : NULL; }
@@ -213,8 +268,11 @@ nnact_status nnact_clblast_override(nnact_ctx *ctx, const char *params)
     if (!ctx || !params)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_clblast_override: %s is NULL",
                           ctx ? "params" : "ctx");
-    nnact_status st = nnact_apply_clblast_params(ctx, params, "nnact_clblast_override");
-    if (st == NNACT_OK)
+    nnact_status st = nnact_apply_clblast_params(ctx, params, "nnact_clblast_override", true);
+    if (st == NNACT_OK) {
+        free(ctx->clblast_pending); /* explicit parameters win over the file */
+        ctx->clblast_pending = NULL;
         snprintf(ctx->tuning, sizeof ctx->tuning, "set by nnact_clblast_override");
+    }
     return st;
 }

@@ -121,6 +121,15 @@ START_TEST(foreign_or_corrupt_files_are_misses)
     ctx = make_ctx();
     ck_assert_str_eq(nnact_ctx_tuning(ctx), "CLBlast defaults (not tuned)");
     nnact_ctx_destroy(ctx);
+    /* a known kernel with a parameter CLBlast refuses: a miss at the first
+     * SGEMM (applying is deferred until then), which still computes */
+    ctx = make_ctx();
+    TU_OK(nnact_tuning_save(ctx, "Xgemm NO_SUCH_PARAMETER=1"));
+    nnact_ctx_destroy(ctx);
+    ctx = make_ctx();
+    check_gemm(ctx);
+    ck_assert_msg(strstr(nnact_ctx_tuning(ctx), "refused"), "got '%s'", nnact_ctx_tuning(ctx));
+    nnact_ctx_destroy(ctx);
     clean_dir();
 }
 END_TEST
@@ -142,7 +151,10 @@ START_TEST(environment_and_errors)
 
     ctx = make_ctx();
     TU_FAILS(nnact_clblast_override(ctx, "Xgemm MWG=x"), NNACT_ERR_INVALID_ARG, "MWG=x");
-    TU_FAILS(nnact_clblast_override(ctx, "NoSuchKernel A=1"), NNACT_ERR_OPENCL, "CLBlast");
+    TU_FAILS(nnact_clblast_override(ctx, "NoSuchKernel A=1"), NNACT_ERR_INVALID_ARG,
+             "unknown CLBlast kernel");
+    TU_FAILS(nnact_clblast_override(ctx, "Xgemm NO_SUCH_PARAMETER=1"), NNACT_ERR_OPENCL,
+             "CLBlast");
     TU_FAILS(nnact_clblast_override(NULL, good), NNACT_ERR_INVALID_ARG, "ctx");
     TU_FAILS(nnact_tuning_save(ctx, NULL), NNACT_ERR_INVALID_ARG, "params");
     char small[4];
