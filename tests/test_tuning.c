@@ -191,6 +191,7 @@ static int entries(char *path, size_t cap)
     snprintf(cmd, sizeof cmd, "ls %s/prog-*.bin 2>/dev/null", dir);
     FILE *p = popen(cmd, "r");
     int n = 0;
+    path[0] = '\0';
     while (p && fgets(path, (int)cap, p))
         n++;
     if (p)
