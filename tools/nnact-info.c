@@ -122,6 +122,206 @@ static void compare(tally *t, const char *op, const float *got, const long doubl
     report(t, op, bad, N, detail);
 }
 
+/* Compares n device floats with a double host result: |got - want| within
+ * rel * scale[i] (scale: the magnitude the result is built from). */
+static void compare_d(tally *t, const char *op, const float *got, const double *want,
+                      const double *scale, size_t n, double rel)
+{
+    size_t bad = 0;
+    char detail[160] = "";
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs((double)got[i] - want[i]) <= rel * scale[i] + 1e-30) && bad++ == 0)
+            snprintf(detail, sizeof detail, "[%zu] got %.9g want %.9g", i, (double)got[i],
+                     want[i]);
+    report(t, op, bad, n, detail);
+}
+
+/* c = op(a) op(b) in double with sum |a b| per element; a is ar x ac. */
+static void host_gemm(int ta, int tb, const float *a, size_t ac, const float *b, size_t bc,
+                      size_t m, size_t n, size_t k, double *c, double *mag)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0, g = 0;
+            for (size_t p = 0; p < k; p++) {
+                double x = ta ? a[p * ac + i] : a[i * ac + p];
+                double y = tb ? b[j * bc + p] : b[p * bc + j];
+                s += x * y, g += fabs(x * y);
+            }
+            c[i * n + j] = s, mag[i * n + j] = g;
+        }
+}
+
+/* SGEMM (every transpose), dense forward and backward, two losses and an
+ * Adam step on small random data, against double host arithmetic. */
+static int selftest_layers(nnact_ctx *ctx, tally *t)
+{
+    enum { B = 9, I = 13, O = 7 };
+    static float x[B * I], w[I * O], bias[O], dy[B * O], y[B * O], z[B * O], dw[I * O],
+        db[O], dx[B * I], g[B * O], lab[B];
+    static double ref[B * I + I * O], mag[B * I + I * O];
+    unsigned s = 99;
+    for (size_t i = 0; i < B * I; i++)
+        s = s * 1103515245u + 12345u, x[i] = (float)((s >> 9) % 2001) / 1000.0f - 1.0f;
+    for (size_t i = 0; i < I * O; i++)
+        s = s * 1103515245u + 12345u, w[i] = (float)((s >> 9) % 2001) / 2000.0f - 0.5f;
+    for (size_t i = 0; i < O; i++)
+        bias[i] = 0.1f * (float)i - 0.3f;
+    for (size_t i = 0; i < B * O; i++)
+        s = s * 1103515245u + 12345u, dy[i] = (float)((s >> 9) % 2001) / 1000.0f - 1.0f;
+    for (size_t i = 0; i < B; i++)
+        lab[i] = (float)(i % O);
+    nnact_tensor *X = NULL, *W = NULL, *Bt = NULL, *Z = NULL, *Y = NULL, *DY = NULL,
+                 *DW = NULL, *DB = NULL, *DX = NULL, *L = NULL, *C = NULL, *M1 = NULL,
+                 *M2 = NULL;
+    int ok = 0;
+#define TRYNN(call)                                                                  \
+    do {                                                                             \
+        nnact_status st_ = (call);                                                   \
+        if (st_ != NNACT_OK) {                                                       \
+            printf("FAIL  %s: %s: %s\n", #call, nnact_status_string(st_),            \
+                   nnact_last_error());                                              \
+            goto done;                                                               \
+        }                                                                            \
+    } while (0)
+    TRYNN(nnact_tensor_create(ctx, B, I, &X));
+    TRYNN(nnact_tensor_create(ctx, I, O, &W));
+    TRYNN(nnact_tensor_create(ctx, 1, O, &Bt));
+    TRYNN(nnact_tensor_create(ctx, B, O, &Z));
+    TRYNN(nnact_tensor_create(ctx, B, O, &Y));
+    TRYNN(nnact_tensor_create(ctx, B, O, &DY));
+    TRYNN(nnact_tensor_create(ctx, I, O, &DW));
+    TRYNN(nnact_tensor_create(ctx, 1, O, &DB));
+    TRYNN(nnact_tensor_create(ctx, B, I, &DX));
+    TRYNN(nnact_tensor_create(ctx, B, 1, &L));
+    TRYNN(nnact_tensor_write(X, x));
+    TRYNN(nnact_tensor_write(W, w));
+    TRYNN(nnact_tensor_write(Bt, bias));
+    TRYNN(nnact_tensor_write(DY, dy));
+    TRYNN(nnact_tensor_write(L, lab));
+
+    /* SGEMM, all four transposes, on x (B x I) and w (I x O) */
+    for (int tr = 0; tr < 4; tr++) {
+        int ta = tr / 2, tb = tr % 2;
+        /* op(a) = x or x^T(as I x B stored transposed: use x itself) */
+        size_t m = ta ? I : B, k = ta ? B : I;
+        const float *a = x;
+        const float *bm = tb ? dw : w; /* for tb: a (O x k) matrix */
+        float bt[O * I]; /* n x k with k up to I */
+        size_t n = O;
+        if (tb) { /* b stored n x k */
+            for (size_t i = 0; i < n * k; i++)
+                bt[i] = (float)((i * 7) % 11) / 10.0f - 0.5f;
+            bm = bt;
+        } else if (ta) { /* b stored k x n with k = B */
+            bm = dy;
+        }
+        nnact_tensor *Bm = NULL;
+        TRYNN(nnact_tensor_create(ctx, tb ? n : k, tb ? k : n, &Bm));
+        TRYNN(nnact_tensor_write(Bm, bm));
+        TRYNN(nnact_tensor_create(ctx, m, n, &C));
+        TRYNN(nnact_gemm(ctx, (nnact_transpose)ta, (nnact_transpose)tb, 1.0f, X, Bm, 0.0f, C));
+        float got[I * O];
+        TRYNN(nnact_tensor_read(C, got));
+        host_gemm(ta, tb, a, I, bm, tb ? k : n, m, n, k, ref, mag);
+        char op[48];
+        snprintf(op, sizeof op, "sgemm %c%c", ta ? 'T' : 'N', tb ? 'T' : 'N');
+        compare_d(t, op, got, ref, mag, m * n, 1e-5);
+        nnact_tensor_destroy(Bm);
+        nnact_tensor_destroy(C);
+        C = NULL;
+    }
+
+    /* dense: z = x w + b, y = relu(z); backward with dy */
+    nnact_act relu = {NNACT_ACT_RELU, 0, 0};
+    TRYNN(nnact_dense_forward(ctx, X, W, Bt, &relu, Z, Y));
+    TRYNN(nnact_tensor_read(Z, z));
+    TRYNN(nnact_tensor_read(Y, y));
+    host_gemm(0, 0, x, I, w, O, B, O, I, ref, mag);
+    for (size_t i = 0; i < B * O; i++)
+        ref[i] += bias[i % O], mag[i] += fabs(bias[i % O]);
+    compare_d(t, "dense forward z", z, ref, mag, B * O, 1e-5);
+    for (size_t i = 0; i < B * O; i++)
+        ref[i] = z[i] > 0 ? z[i] : 0, mag[i] = fabs(z[i]);
+    compare_d(t, "dense forward relu", y, ref, mag, B * O, 1e-6);
+    TRYNN(nnact_dense_backward(ctx, X, W, &relu, Z, Y, DY, DW, DB, DX));
+    TRYNN(nnact_tensor_read(DW, dw));
+    TRYNN(nnact_tensor_read(DB, db));
+    TRYNN(nnact_tensor_read(DX, dx));
+    for (size_t i = 0; i < B * O; i++)
+        g[i] = z[i] > 0 ? dy[i] : 0.0f;
+    host_gemm(1, 0, x, I, g, O, I, O, B, ref, mag);
+    compare_d(t, "dense backward dW", dw, ref, mag, I * O, 1e-5);
+    host_gemm(0, 1, g, O, w, O, B, I, O, ref, mag);
+    compare_d(t, "dense backward dx", dx, ref, mag, B * I, 1e-5);
+    for (size_t j = 0; j < O; j++) {
+        ref[j] = 0, mag[j] = 0;
+        for (size_t r = 0; r < B; r++)
+            ref[j] += g[r * O + j], mag[j] += fabs(g[r * O + j]);
+    }
+    compare_d(t, "dense backward db", db, ref, mag, O, 1e-5);
+
+    /* losses on y: mse against dy, softmax_cce with labels */
+    nnact_loss mse, sce;
+    float lv;
+    TRYNN(nnact_loss_from_name("mse", &mse));
+    TRYNN(nnact_loss_from_name("softmax_cce", &sce));
+    TRYNN(nnact_loss_eval(ctx, &mse, Y, DY, &lv, NULL, Z));
+    TRYNN(nnact_tensor_read(Z, g));
+    double want = 0, wmag = 0;
+    for (size_t i = 0; i < B * O; i++) {
+        double d = (double)y[i] - dy[i];
+        want += d * d / (B * O), wmag += d * d / (B * O);
+        ref[i] = 2 * d / (B * O), mag[i] = fabs(ref[i]) + 1e-7;
+    }
+    compare_d(t, "loss mse", &lv, &want, &wmag, 1, 1e-5);
+    compare_d(t, "loss mse gradient", g, ref, mag, B * O, 1e-5);
+    TRYNN(nnact_loss_eval(ctx, &sce, Y, L, &lv, NULL, Z));
+    TRYNN(nnact_tensor_read(Z, g));
+    want = 0;
+    for (size_t r = 0; r < B; r++) {
+        double mx = -INFINITY, se = 0;
+        for (size_t j = 0; j < O; j++)
+            mx = fmax(mx, y[r * O + j]);
+        for (size_t j = 0; j < O; j++)
+            se += exp(y[r * O + j] - mx);
+        want += (log(se) - (y[r * O + (size_t)lab[r]] - mx)) / B;
+        for (size_t j = 0; j < O; j++)
+            ref[r * O + j] = (exp(y[r * O + j] - mx) / se - (j == (size_t)lab[r])) / B,
+                        mag[r * O + j] = 1.0 / B;
+    }
+    wmag = fabs(want);
+    compare_d(t, "loss softmax_cce", &lv, &want, &wmag, 1, 1e-5);
+    compare_d(t, "loss softmax_cce gradient", g, ref, mag, B * O, 1e-5);
+
+    /* one Adam step on w with gradient dw, from zero moments */
+    nnact_optim adam;
+    TRYNN(nnact_optim_from_name("adam", &adam));
+    TRYNN(nnact_tensor_create(ctx, I, O, &M1));
+    TRYNN(nnact_tensor_create(ctx, I, O, &M2));
+    TRYNN(nnact_tensor_fill(M1, 0.0f));
+    TRYNN(nnact_tensor_fill(M2, 0.0f));
+    TRYNN(nnact_optim_step(ctx, &adam, 1, W, DW, M1, M2));
+    float wn[I * O];
+    TRYNN(nnact_tensor_read(W, wn));
+    for (size_t i = 0; i < I * O; i++) {
+        double gi = dw[i], m = 0.1 * gi, v = 0.001 * gi * gi;
+        double mh = m / (1 - 0.9), vh = v / (1 - 0.999);
+        ref[i] = w[i] - 1e-3 * mh / (sqrt(vh) + 1e-8);
+        mag[i] = fabs(w[i]) + 1e-3;
+    }
+    compare_d(t, "adam step", wn, ref, mag, I * O, 1e-6);
+    ok = 1;
+done:
+    if (!ok)
+        t->failed++;
+    nnact_tensor *all[] = {X, W, Bt, Z, Y, DY, DW, DB, DX, L, C, M1, M2};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        nnact_tensor_destroy(all[i]);
+    return ok;
+#undef TRYNN
+}
+
 static int selftest(const char *selector)
 {
     tally t = {0, 0};
@@ -208,6 +408,7 @@ static int selftest(const char *selector)
             snprintf(detail, sizeof detail, "[%zu] got %.9g want %.9Lg", c,
                      (double)dalpha[c], dref[c]);
     report(&t, "prelu backward dalpha", bad, COLS, detail);
+    selftest_layers(ctx, &t);
 
     int aborted = 0;
     if (0) {
