@@ -90,11 +90,6 @@ size_t nnact_elementwise_items(size_t n)
     return (n + per_item - 1) / per_item;
 }
 
-static size_t elementwise_groups(const nnact_ctx *ctx, size_t n)
-{
-    return (nnact_elementwise_items(n) + ctx->elem_local - 1) / ctx->elem_local;
-}
-
 nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
                                const nnact_tensor *x, nnact_tensor *y)
 {
@@ -115,7 +110,7 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
         return NNACT_OK;
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta)};
-    return nnact_launch(ctx, acts[act->kind].fwd, elementwise_groups(ctx, n),
+    return nnact_launch(ctx, acts[act->kind].fwd, nnact_elementwise_items(n),
                         ctx->elem_local, sizeof args / sizeof args[0], args);
 }
 
@@ -160,6 +155,6 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
                         NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
                         NNACT_ARG(act->beta)};
-    return nnact_launch(ctx, def->bwd, elementwise_groups(ctx, n), ctx->elem_local,
+    return nnact_launch(ctx, def->bwd, nnact_elementwise_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }

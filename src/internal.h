@@ -201,8 +201,9 @@ typedef struct nnact_arg {
 
 /* Gets (building on first use) a kernel of the context. */
 nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out);
-/* Sets the arguments and enqueues a 1-D range of groups*local items. */
-nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
+/* Sets the arguments and enqueues at least items work-items (rounded up to
+ * whole groups of local; kernels ignore the extra ones). */
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
                           size_t local, size_t nargs, const nnact_arg *args);
 const char *nnact_kernel_name(nnact_kernel_id id);
 

@@ -124,7 +124,7 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
     /* CPU form: a work-item per row, NNACT_ROW_LOCAL rows per group; GPU
      * form: a work-group of L items per row. */
     size_t local = per_item ? NNACT_ROW_LOCAL : L;
-    size_t groups = per_item ? (rows + NNACT_ROW_LOCAL - 1) / NNACT_ROW_LOCAL : rows;
+    size_t items = per_item ? rows : rows * L;
     nnact_arg args[] = {NNACT_ARG(pred->buf), NNACT_ARG(po), NNACT_ARG(target->buf),
                         NNACT_ARG(to), NNACT_ARG(lab), NNACT_ARG(gbuf), NNACT_ARG(go),
                         NNACT_ARG(has_grad), NNACT_ARG(c), NNACT_ARG(param),
@@ -132,7 +132,7 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
                         NNACT_LOCAL(local * sizeof(float)),
                         NNACT_LOCAL(local * sizeof(cl_ulong))};
     nnact_kernel_id k = per_item ? def->kernel : (nnact_kernel_id)(def->kernel + 1);
-    if ((st = nnact_launch(ctx, k, groups, local, sizeof args / sizeof args[0], args)) !=
+    if ((st = nnact_launch(ctx, k, items, local, sizeof args / sizeof args[0], args)) !=
         NNACT_OK)
         return st;
     if (!value && !accuracy && !labels)
@@ -142,7 +142,7 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
     cl_ulong oo = 3 * rows;
     nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(ws), NNACT_ARG(oo),
                          NNACT_LOCAL(L * sizeof(float))};
-    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, 1, L, sizeof rargs / sizeof rargs[0],
+    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, L, L, sizeof rargs / sizeof rargs[0],
                            rargs)) != NNACT_OK)
         return st;
     float sums[3];

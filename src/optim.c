@@ -102,7 +102,7 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
     cl_ulong n = nnact_numel(param), po = param->offset, go = grad->offset;
     if (!n)
         return NNACT_OK;
-    size_t groups = (nnact_elementwise_items(n) + ctx->elem_local - 1) / ctx->elem_local;
+    size_t items = nnact_elementwise_items(n);
     if (sgd) {
         cl_mem vb = opt->momentum != 0.0f ? state1->buf : NULL;
         cl_ulong vo = opt->momentum != 0.0f ? state1->offset : 0;
@@ -111,7 +111,7 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
                             NNACT_ARG(go), NNACT_ARG(vb), NNACT_ARG(vo), NNACT_ARG(n),
                             NNACT_ARG(opt->lr), NNACT_ARG(opt->momentum),
                             NNACT_ARG(opt->weight_decay), NNACT_ARG(nest)};
-        return nnact_launch(ctx, NNACT_K_optim_sgd, groups, ctx->elem_local,
+        return nnact_launch(ctx, NNACT_K_optim_sgd, items, ctx->elem_local,
                             sizeof args / sizeof args[0], args);
     }
     /* 1 - beta^t in double: in float it is 0 for small t when beta ~ 1. */
@@ -125,6 +125,6 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
                         NNACT_ARG(opt->lr), NNACT_ARG(opt->beta1), NNACT_ARG(opt->beta2),
                         NNACT_ARG(opt->eps), NNACT_ARG(opt->weight_decay),
                         NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2)};
-    return nnact_launch(ctx, NNACT_K_optim_adam, groups, ctx->elem_local,
+    return nnact_launch(ctx, NNACT_K_optim_adam, items, ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }

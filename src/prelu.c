@@ -11,11 +11,10 @@ static nnact_status check_alpha(const nnact_tensor *x, const nnact_tensor *a,
                       x->cols);
 }
 
-/* Groups for the row-chunk kernels: rows x ceil(cols / VW) items. */
-static size_t chunk_groups(const nnact_ctx *ctx, const nnact_tensor *x)
+/* Items of the row-chunk kernels: rows x ceil(cols / VW). */
+static size_t chunk_items(const nnact_tensor *x)
 {
-    size_t items = x->rows * nnact_elementwise_items(x->cols);
-    return (items + ctx->elem_local - 1) / ctx->elem_local;
+    return x->rows * nnact_elementwise_items(x->cols);
 }
 
 /* 1 when alpha has one slope per column (a 1x1 alpha on a 1-column x is
@@ -42,7 +41,7 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                         NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(y->buf),
                         NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols)};
-    return nnact_launch(ctx, NNACT_K_prelu_fwd, chunk_groups(ctx, x), ctx->elem_local,
+    return nnact_launch(ctx, NNACT_K_prelu_fwd, chunk_items(x), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -90,8 +89,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(dyo), NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(rows),
                             NNACT_ARG(cols)};
         st = nnact_launch(ctx, NNACT_K_prelu_dalpha,
-                          (nnact_elementwise_items(cols) + ctx->column_local - 1) /
-                              ctx->column_local,
+                          nnact_elementwise_items(cols),
                           ctx->column_local, sizeof args / sizeof args[0], args);
         if (st == NNACT_OK && !stride && cols > 1) {
             cl_ulong dao = dalpha->offset;
@@ -109,7 +107,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols)};
-        st = nnact_launch(ctx, NNACT_K_prelu_bwd, chunk_groups(ctx, x), ctx->elem_local,
+        st = nnact_launch(ctx, NNACT_K_prelu_bwd, chunk_items(x), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
     }
     return st;

@@ -136,7 +136,7 @@ nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out)
     return NNACT_OK;
 }
 
-nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
                           size_t local, size_t nargs, const nnact_arg *args)
 {
     cl_kernel k;
@@ -165,6 +165,7 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t groups,
                 memcpy(ctx->args[id].value[i], args[i].value, args[i].size);
         }
     }
+    const size_t groups = (items + local - 1) / local;
     size_t global = groups * local;
     cl_event ev = NULL;
     cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL,

@@ -5,12 +5,6 @@
 
 #include <math.h>
 
-static size_t row_groups(const nnact_ctx *ctx, size_t rows)
-{
-    (void)ctx;
-    return (rows + NNACT_ROW_LOCAL - 1) / NNACT_ROW_LOCAL;
-}
-
 static nnact_status check_temperature(float t, const char *fn)
 {
     if (!isfinite(t) || !(t > 0.0f))
@@ -37,13 +31,14 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
                             NNACT_ARG(temperature)};
-        return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, row_groups(ctx, x->rows),
+        return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, x->rows,
                             NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, NNACT_K_softmax_fwd, x->rows, ctx->reduce_local,
+    return nnact_launch(ctx, NNACT_K_softmax_fwd, x->rows * ctx->reduce_local,
+                        ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -69,13 +64,14 @@ nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
         nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature)};
-        return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, row_groups(ctx, y->rows),
+        return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, y->rows,
                             NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, NNACT_K_softmax_bwd, y->rows, ctx->reduce_local,
+    return nnact_launch(ctx, NNACT_K_softmax_bwd, y->rows * ctx->reduce_local,
+                        ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
