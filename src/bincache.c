@@ -23,13 +23,6 @@
 #define BIN_MAGIC "NNACTBIN"
 #define BIN_VERSION 1u
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 bool nnact_bincache_enabled(const nnact_ctx *ctx)
 {
     const char *v = getenv("NNACT_CACHE");
@@ -44,9 +37,9 @@ bool nnact_bincache_enabled(const nnact_ctx *ctx)
 static bool entry_for(const nnact_ctx *ctx, const char *family, const char *const *sources,
                       char *key, size_t kcap, char *path, size_t pcap)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = NNACT_FNV_BASIS;
     for (size_t i = 0; sources[i]; i++)
-        h = fnv1a(h, sources[i]);
+        h = nnact_fnv1a(h, sources[i]);
     snprintf(key, kcap, "family=%s; options=%s; device=%s; driver=%s; platform=%s; "
              "sources=%016llx", family, ctx->build_options, ctx->info.device_name,
              ctx->info.driver_version, ctx->info.platform_version, (unsigned long long)h);
@@ -54,7 +47,7 @@ static bool entry_for(const nnact_ctx *ctx, const char *family, const char *cons
     if (!nnact_cache_dir(dir, sizeof dir))
         return false;
     snprintf(path, pcap, "%s/prog-%016llx.bin", dir,
-             (unsigned long long)fnv1a(0xcbf29ce484222325ull, key));
+             (unsigned long long)nnact_fnv1a(NNACT_FNV_BASIS, key));
     return true;
 }
 
@@ -68,25 +61,13 @@ cl_program nnact_bincache_load(nnact_ctx *ctx, const char *family, const char *c
     char key[1024], path[2400];
     if (!entry_for(ctx, family, sources, key, sizeof key, path, sizeof path))
         return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    unsigned char *buf;
+    size_t n;
+    if (nnact_read_file(path, &buf, &n, "program cache") != NNACT_OK) {
         if (ctx->debug)
             fprintf(stderr, "nnact: program cache miss for '%s' (%s)\n", family, path);
         return NULL;
     }
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0, r;
-    do {
-        if (n == cap) {
-            unsigned char *q = realloc(buf, cap = cap ? 2 * cap : 1 << 16);
-            if (!q)
-                break;
-            buf = q;
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
     cl_program prog = NULL;
     size_t klen = strlen(key);
     if (buf && n >= 8 + 4 + 4 + klen + 8 + 4 && !memcmp(buf, BIN_MAGIC, 8) &&

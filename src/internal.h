@@ -158,6 +158,13 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
  * (fileio.c); fn names the caller in messages. */
 nnact_status nnact_write_file_atomic(const char *path, const void *data, size_t n,
                                      const char *fn);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated, n excludes the
+ * NUL). Errors: NNACT_ERR_IO (cannot open or read), NNACT_ERR_OUT_OF_MEMORY. */
+nnact_status nnact_read_file(const char *path, unsigned char **data, size_t *n,
+                             const char *fn);
+/* 64-bit FNV-1a of s, continuing from h (start from NNACT_FNV_BASIS). */
+#define NNACT_FNV_BASIS 0xcbf29ce484222325ull
+uint64_t nnact_fnv1a(uint64_t h, const char *s);
 
 /* The cache directory: $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else
  * $HOME/.cache/nnact (tuning.c); mkdir -p. */

@@ -127,31 +127,11 @@ nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
     return st;
 }
 
-static nnact_status read_file(const char *path, bytes *b)
-{
-    const char *fn = "nnact_mlp_load";
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nnact_fail(NNACT_ERR_IO, "%s: cannot open '%s': %s", fn, path, strerror(errno));
-    unsigned char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        put(b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return nnact_fail(NNACT_ERR_IO, "%s: reading '%s' failed", fn, path);
-    if (b->oom)
-        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    return NNACT_OK;
-}
-
 /* Parses and checks the file held in b, then builds the MLP. */
-static nnact_status parse(nnact_ctx *ctx, const char *path, const bytes *b, nnact_mlp **out)
+static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char *p,
+                          size_t n, nnact_mlp **out)
 {
     const char *fn = "nnact_mlp_load";
-    const unsigned char *p = b->p;
-    size_t n = b->n;
     size_t head = n < 8 ? n : 8;
     if (head && memcmp(p, MLP_MAGIC, head) != 0)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is not an nnact MLP file (bad magic)", fn,
@@ -243,10 +223,11 @@ nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out)
         return st;
     if (!path)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: path is NULL", fn);
-    bytes b = {0};
-    st = read_file(path, &b);
+    unsigned char *data;
+    size_t n;
+    st = nnact_read_file(path, &data, &n, fn);
     if (st == NNACT_OK)
-        st = parse(ctx, path, &b, out);
-    free(b.p);
+        st = parse(ctx, path, data, n, out);
+    free(data);
     return st;
 }

@@ -99,14 +99,6 @@ static void tuning_key(const nnact_ctx *ctx, char *key, size_t cap)
              CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR, CLBLAST_VERSION_PATCH);
 }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 /* $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else $HOME/.cache/nnact. */
 bool nnact_cache_dir(char *buf, size_t cap)
 {
@@ -134,7 +126,7 @@ nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
                           "NNACT_CACHE_DIR, XDG_CACHE_HOME or HOME)");
     tuning_key(ctx, key, sizeof key);
     int w = snprintf(buf, cap, "%s/clblast-%016llx.params", dir,
-                     (unsigned long long)fnv1a(key));
+                     (unsigned long long)nnact_fnv1a(NNACT_FNV_BASIS, key));
     if (w < 0 || (size_t)w >= cap)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tuning_path: buffer too small");
     return NNACT_OK;
@@ -182,16 +174,14 @@ static char *read_tuning(const nnact_ctx *ctx, char *path, size_t cap)
 {
     if (nnact_tuning_path(ctx, path, cap) != NNACT_OK)
         return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    unsigned char *data;
+    size_t n;
+    if (nnact_read_file(path, &data, &n, "tuning file") != NNACT_OK)
         return NULL;
-    char *text = calloc(1, 65537);
-    size_t n = text ? fread(text, 1, 65536, f) : 0;
-    fclose(f);
-    char key[512], want[600];
+    char *text = (char *)data, key[512], want[600];
     tuning_key(ctx, key, sizeof key);
     snprintf(want, sizeof want, "\n# key: %s\n", key);
-    if (!text || n == 0 || n == 65536 || !strstr(text, want)) {
+    if (strlen(text) != n || !strstr(text, want)) { /* binary junk or another key */
         free(text);
         return NULL;
     }
