@@ -108,35 +108,6 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
     return NNACT_OK;
 }
 
-/* Finds the listing indices of an adopted queue's device; sub-devices or
- * devices hidden from the ICD loader keep UINT_MAX indices. */
-static void describe_adopted(nnact_ctx *ctx)
-{
-    cl_platform_id platform = NULL;
-    clGetDeviceInfo(ctx->device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL);
-    unsigned pidx = (unsigned)-1, didx = (unsigned)-1;
-    cl_uint np = 0;
-    if (clGetPlatformIDs(0, NULL, &np) == CL_SUCCESS && np) {
-        cl_platform_id *plats = calloc(np, sizeof *plats);
-        if (plats && clGetPlatformIDs(np, plats, NULL) == CL_SUCCESS) {
-            for (cl_uint p = 0; p < np; p++) {
-                if (plats[p] != platform)
-                    continue;
-                cl_uint nd = 0;
-                clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
-                cl_device_id *devs = nd ? calloc(nd, sizeof *devs) : NULL;
-                if (devs && clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, devs, NULL) == CL_SUCCESS)
-                    for (cl_uint d = 0; d < nd; d++)
-                        if (devs[d] == ctx->device)
-                            pidx = p, didx = d;
-                free(devs);
-            }
-        }
-        free(plats);
-    }
-    nnact_describe_device(platform, ctx->device, pidx, didx, &ctx->info);
-}
-
 nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue)
 {
     const char *fn = "nnact_ctx_create_from_queue";
@@ -174,7 +145,7 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     clRetainCommandQueue(queue);
     clRetainContext(ctx->context);
     ctx->queue = queue;
-    describe_adopted(ctx);
+    nnact_describe_listed(ctx->device, &ctx->info);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
     if (env_true("NNACT_PROFILE") && (qp & CL_QUEUE_PROFILING_ENABLE) &&

@@ -213,3 +213,22 @@ nnact_status nnact_device_select(const char *selector, nnact_device_info *chosen
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_device_select: chosen is NULL");
     return nnact_resolve_device(selector, chosen, NULL, NULL, NULL, 0);
 }
+
+void nnact_describe_listed(cl_device_id device, nnact_device_info *info)
+{
+    /* Sub-devices, or devices hidden from the ICD loader, keep UINT_MAX
+     * indices. */
+    device_list l;
+    if (list_devices(&l) == NNACT_OK) {
+        for (size_t i = 0; i < l.n; i++)
+            if (l.device[i] == device) {
+                *info = l.info[i];
+                list_free(&l);
+                return;
+            }
+        list_free(&l);
+    }
+    cl_platform_id platform = NULL;
+    clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL);
+    nnact_describe_device(platform, device, (unsigned)-1, (unsigned)-1, info);
+}

@@ -33,6 +33,9 @@ const char *nnact_vendor_keyword(const char *vendor);
 /* Fills info for one device; pidx/didx are its listing indices. */
 void nnact_describe_device(cl_platform_id platform, cl_device_id device,
                            unsigned pidx, unsigned didx, nnact_device_info *info);
+/* Fills info for a device given by handle (an adopted queue's), with its
+ * listing indices when the device is listed. */
+void nnact_describe_listed(cl_device_id device, nnact_device_info *info);
 /* Resolves a selector to an OpenCL device. */
 nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
                                   cl_platform_id *platform, cl_device_id *device,
