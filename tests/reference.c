@@ -343,3 +343,21 @@ bool ref_matches(float got, long double ref, long double tol)
     }
     return fabsl((long double)got - ref) <= tol;
 }
+
+void ref_gemm(int ta, int tb, const float *a, size_t ar, size_t ac, const float *b,
+              size_t br, size_t bc, double *c, double *mag)
+{
+    const size_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0, g = 0;
+            for (size_t p = 0; p < k; p++) {
+                double av = ta ? a[p * ac + i] : a[i * ac + p];
+                double bv = tb ? b[j * bc + p] : b[p * bc + j];
+                s += av * bv;
+                g += fabs(av * bv);
+            }
+            c[i * n + j] = s;
+            mag[i * n + j] = g;
+        }
+}

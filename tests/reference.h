@@ -45,6 +45,12 @@ void ref_prelu_backward(const float *x, const float *dy, size_t rows, size_t col
  * is 0 in float): the reference is then 0 and both 0 and NaN are accepted. */
 #define REF_NAN_OR_ZERO (-1.0L)
 
+/* c = op(a) op(b) in double, a stored ar x ac and b br x bc (row-major),
+ * op = transpose when ta / tb; mag receives sum |a b| per element of c (the
+ * scale of a product's rounding error). */
+void ref_gemm(int ta, int tb, const float *a, size_t ar, size_t ac, const float *b,
+              size_t br, size_t bc, double *c, double *mag);
+
 /* NaN-aware comparison: a NaN reference wants NaN, an infinite one the same
  * infinity, a finite one |got - ref| <= tol (a finite ref that overflows
  * float within tol may come back as that infinity); tol REF_NAN_OR_ZERO

@@ -8,26 +8,6 @@
 #include <float.h>
 #include <stdio.h>
 
-/* c = op(a) op(b) in double, plus the bound sum |a||b| per element. */
-static void host_gemm(int ta, int tb, const float *a, size_t ar, size_t ac, const float *b,
-                      size_t br, size_t bc, double *c, double *mag)
-{
-    size_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
-    (void)br;
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0, g = 0;
-            for (size_t p = 0; p < k; p++) {
-                double av = ta ? a[p * ac + i] : a[i * ac + p];
-                double bv = tb ? b[j * bc + p] : b[p * bc + j];
-                s += av * bv;
-                g += fabs(av * bv);
-            }
-            c[i * n + j] = s;
-            mag[i * n + j] = g;
-        }
-}
-
 /* A float within 1e-5 of the magnitude sum (plus the float rounding of the
  * result): far tighter than garbage, looser than any sane accumulation. */
 static void expect_gemm(const char *what, const float *got, const double *ref,
@@ -64,7 +44,7 @@ START_TEST(gemm_shapes)
         double *ref = malloc(m * n * sizeof *ref), *mag = malloc(m * n * sizeof *mag);
         tu_random(a, ar * ac, 1.0f, 11 + (uint64_t)_i);
         tu_random(b, br * bc, 2.0f, 17 + (uint64_t)_i);
-        host_gemm(ta, tb, a, ar, ac, b, br, bc, ref, mag);
+        ref_gemm(ta, tb, a, ar, ac, b, br, bc, ref, mag);
         nnact_tensor *A = tu_tensor(ar, ac, a), *B = tu_tensor(br, bc, b),
                      *C = tu_tensor(m, n, NULL);
         TU_OK(nnact_gemm(tu_ctx, ta ? NNACT_TRANS : NNACT_NO_TRANS,
@@ -95,7 +75,7 @@ START_TEST(gemm_mlp_shapes_and_beta)
         tu_random(a, ar * ac, 1.0f, 100 + t);
         tu_random(b, br * bc, 1.0f, 200 + t);
         tu_random(c0, m * n, 1.0f, 300 + t);
-        host_gemm(ta, tb, a, ar, ac, b, br, bc, ref, mag);
+        ref_gemm(ta, tb, a, ar, ac, b, br, bc, ref, mag);
         for (size_t i = 0; i < m * n; i++) { /* 0.5 * ab + 2 * c0 */
             ref[i] = 0.5 * ref[i] + 2.0 * c0[i];
             mag[i] = 0.5 * mag[i] + 2.0 * fabs(c0[i]);
@@ -161,7 +141,7 @@ START_TEST(dense_each_activation)
           *dx = tu_read(DX), *dy_after = tu_read(DY);
 
     double *zr = malloc(batch * out * 8), *mag = malloc(batch * out * 8);
-    host_gemm(0, 0, x, batch, in, w, in, out, zr, mag);
+    ref_gemm(0, 0, x, batch, in, w, in, out, zr, mag);
     for (size_t i = 0; i < batch * out; i++) {
         zr[i] += b[i % out];
         mag[i] += fabs(b[i % out]);
@@ -194,8 +174,8 @@ START_TEST(dense_each_activation)
         g[i] = (float)gr[i];
     double *dwr = malloc(in * out * 8), *dwm = malloc(in * out * 8);
     double *dxr = malloc(batch * in * 8), *dxm = malloc(batch * in * 8);
-    host_gemm(1, 0, x, batch, in, g, batch, out, dwr, dwm);
-    host_gemm(0, 1, g, batch, out, w, in, out, dxr, dxm);
+    ref_gemm(1, 0, x, batch, in, g, batch, out, dwr, dwm);
+    ref_gemm(0, 1, g, batch, out, w, in, out, dxr, dxm);
     /* g itself carries ~4e-6 relative error from the derivative */
     for (size_t i = 0; i < in * out; i++)
         dwm[i] *= 2;

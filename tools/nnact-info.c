@@ -136,22 +136,6 @@ static void compare_d(tally *t, const char *op, const float *got, const double *
     report(t, op, bad, n, detail);
 }
 
-/* c = op(a) op(b) in double with sum |a b| per element; a is ar x ac. */
-static void host_gemm(int ta, int tb, const float *a, size_t ac, const float *b, size_t bc,
-                      size_t m, size_t n, size_t k, double *c, double *mag)
-{
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0, g = 0;
-            for (size_t p = 0; p < k; p++) {
-                double x = ta ? a[p * ac + i] : a[i * ac + p];
-                double y = tb ? b[j * bc + p] : b[p * bc + j];
-                s += x * y, g += fabs(x * y);
-            }
-            c[i * n + j] = s, mag[i * n + j] = g;
-        }
-}
-
 /* SGEMM (every transpose), dense forward and backward, two losses and an
  * Adam step on small random data, against double host arithmetic. */
 static int selftest_layers(nnact_ctx *ctx, tally *t)
@@ -223,7 +207,7 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
         TRYNN(nnact_gemm(ctx, (nnact_transpose)ta, (nnact_transpose)tb, 1.0f, X, Bm, 0.0f, C));
         float got[I * O];
         TRYNN(nnact_tensor_read(C, got));
-        host_gemm(ta, tb, a, I, bm, tb ? k : n, m, n, k, ref, mag);
+        ref_gemm(ta, tb, a, B, I, bm, tb ? n : k, tb ? k : n, ref, mag);
         char op[48];
         snprintf(op, sizeof op, "sgemm %c%c", ta ? 'T' : 'N', tb ? 'T' : 'N');
         compare_d(t, op, got, ref, mag, m * n, 1e-5);
@@ -237,7 +221,7 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
     TRYNN(nnact_dense_forward(ctx, X, W, Bt, &relu, Z, Y));
     TRYNN(nnact_tensor_read(Z, z));
     TRYNN(nnact_tensor_read(Y, y));
-    host_gemm(0, 0, x, I, w, O, B, O, I, ref, mag);
+    ref_gemm(0, 0, x, B, I, w, I, O, ref, mag);
     for (size_t i = 0; i < B * O; i++)
         ref[i] += bias[i % O], mag[i] += fabs(bias[i % O]);
     compare_d(t, "dense forward z", z, ref, mag, B * O, 1e-5);
@@ -250,9 +234,9 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
     TRYNN(nnact_tensor_read(DX, dx));
     for (size_t i = 0; i < B * O; i++)
         g[i] = z[i] > 0 ? dy[i] : 0.0f;
-    host_gemm(1, 0, x, I, g, O, I, O, B, ref, mag);
+    ref_gemm(1, 0, x, B, I, g, B, O, ref, mag);
     compare_d(t, "dense backward dW", dw, ref, mag, I * O, 1e-5);
-    host_gemm(0, 1, g, O, w, O, B, I, O, ref, mag);
+    ref_gemm(0, 1, g, B, O, w, I, O, ref, mag);
     compare_d(t, "dense backward dx", dx, ref, mag, B * I, 1e-5);
     for (size_t j = 0; j < O; j++) {
         ref[j] = 0, mag[j] = 0;

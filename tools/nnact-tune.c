@@ -7,6 +7,7 @@
  * winner is saved per device, and every context loads it from then on. */
 #define _POSIX_C_SOURCE 200809L
 #include <nnact.h>
+#include "reference.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -66,16 +67,7 @@ static void setup_shape(nnact_ctx *ctx, shape *s)
         die("allocating the test matrices");
     s->ref = malloc(s->m * s->n * sizeof *s->ref);
     s->mag = malloc(s->m * s->n * sizeof *s->mag);
-    for (size_t i = 0; i < s->m; i++)
-        for (size_t j = 0; j < s->n; j++) {
-            double acc = 0, g = 0;
-            for (size_t p = 0; p < s->k; p++) {
-                double av = s->ta ? a[p * ac + i] : a[i * ac + p];
-                double bv = s->tb ? b[j * bc + p] : b[p * bc + j];
-                acc += av * bv, g += fabs(av * bv);
-            }
-            s->ref[i * s->n + j] = acc, s->mag[i * s->n + j] = g;
-        }
+    ref_gemm(s->ta, s->tb, a, ar, ac, b, br, bc, s->ref, s->mag);
     free(a), free(b);
 }
 
