@@ -107,3 +107,64 @@ inline vfloat load_fill(__global const float *p, ulong base, uint count, float f
         tmp[k] = k < count ? p[base + k] : fill;
     return VLOAD(0, tmp);
 }
+
+/* Kahan step for sums that cannot overflow (softmax, dot products of
+ * probabilities): a NaN input still propagates, which the callers rely on. */
+inline vksum vksum_add_bounded(vksum k, vfloat v)
+{
+    vfloat y = v - k.c;
+    vfloat t = k.s + y;
+    k.c = (t - k.s) - y;
+    k.s = t;
+    return k;
+}
+
+/* exp(a) for a <= 0 (softmax's shifted logits): Cody-Waite reduction by
+ * ln 2 and a degree-7 minimax polynomial, <= 1.3 ulp over the normal range,
+ * subnormal results kept (2^n applied in two halves), NaN stays NaN,
+ * -inf gives 0. pocl's general exp costs ~40 % more per element here. */
+inline vfloat exp_nonpos(vfloat a)
+{
+    a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
+    /* n = round(a / ln 2) by the 1.5 * 2^23 trick: rint() is scalarised. */
+    const vfloat shifter = (vfloat)(12582912.0f);
+    vfloat t = fma(a, (vfloat)(1.44269504088896341f), shifter);
+    vfloat n = t - shifter;
+    vfloat r = fma(n, (vfloat)(-0.693145751953125f), a);  /* ln 2, high part */
+    r = fma(n, (vfloat)(-1.428606765330187045e-06f), r);  /* ln 2, low part */
+    vfloat p = (vfloat)(1.9875691500e-4f);
+    p = fma(p, r, (vfloat)(1.3981999507e-3f));
+    p = fma(p, r, (vfloat)(8.3334519073e-3f));
+    p = fma(p, r, (vfloat)(4.1665795894e-2f));
+    p = fma(p, r, (vfloat)(1.6666665459e-1f));
+    p = fma(p, r, (vfloat)(5.0000001201e-1f));
+    p = fma(p, r * r, r + 1.0f);
+    int16 ni = as_int16(t) - as_int(12582912.0f);
+    int16 n1 = ni >> 1, n2 = ni - n1;
+    return (p * as_float16((n1 + 127) << 23)) * as_float16((n2 + 127) << 23);
+}
+
+/* Stores VW floats at p, 64-byte aligned, bypassing the caches when stream
+ * is set: a large output nobody reads soon then costs no read-for-ownership
+ * (measured 20 % faster for softmax backward at 16 MB per tensor on pocl). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define NNACT_HAVE_NT_STORE 1
+#endif
+#endif
+inline void store_aligned(vfloat v, __global float *p, uint stream)
+{
+#ifdef NNACT_HAVE_NT_STORE
+    if (stream) {
+        __builtin_nontemporal_store(v, (__global vfloat *)p);
+        return;
+    }
+#endif
+    VSTORE(v, 0, p);
+}
+
+/* Elements before p reaches a 64-byte boundary, at most n. */
+inline uint head_to_align(__global const float *p, ulong n)
+{
+    return (uint)min(n, (ulong)(((64 - ((size_t)p & 63)) & 63) / sizeof(float)));
+}

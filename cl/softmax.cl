@@ -69,58 +69,93 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
 
 /* The same two operations with one work-item per row, VW floats at a time
  * and no barriers: the fast form on CPU devices, where work-group barriers
- * are expensive. Per-lane compensated sums keep long rows accurate. */
+ * are expensive. Per-lane compensated sums (one Kahan step per 4 vectors)
+ * keep long rows accurate. A NaN or +inf in a row makes its sum NaN and so
+ * every output NaN; no separate check is needed. The final pass stores
+ * from the output's 64-byte boundaries so that it can stream (stream != 0,
+ * chosen by the host for tensors larger than the cache). */
 __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
                                __global float *y, ulong yo,
-                               ulong rows, ulong cols, float temperature)
+                               ulong rows, ulong cols, float temperature, uint stream)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
         return;
     __global const float *xr = x + xo + row * cols;
     __global float *yr = y + yo + row * cols;
+    const ulong full = cols / VW * VW;
+    const uint tail = (uint)(cols - full);
 
-    vfloat vm = (vfloat)(-INFINITY);
-    int16 vbad = (int16)(0);
-    for (ulong j = 0; j < cols; j += VW) {
-        const uint n = (uint)min((ulong)VW, cols - j);
-        vfloat v = load_fill(xr, j, n, -INFINITY);
-        vbad |= isnan(v) | (v == INFINITY);
-        vm = fmax(vm, v);
+    /* Four running maxima: one would chain every load on fmax's latency. */
+    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
+    ulong j = 0;
+    for (; j + 4 * VW <= full; j += 4 * VW) {
+        vm = fmax(vm, VLOAD(0, xr + j));
+        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
+        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
+        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
     }
+    for (; j < full; j += VW)
+        vm = fmax(vm, VLOAD(0, xr + j));
+    if (tail)
+        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
+    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
     float8 m8 = fmax(vm.lo, vm.hi);
     float4 m4 = fmax(m8.lo, m8.hi);
     float2 m2 = fmax(m4.lo, m4.hi);
-    const float m = fmax(m2.x, m2.y);
-    if (any(vbad) || m == -INFINITY) {
-        const vfloat fill = any(vbad) ? (vfloat)(NAN) : VZERO;
+    const float m = fmax(m2.x, m2.y); /* fmax skips NaN; the sum catches it */
+    if (m == -INFINITY) {             /* fully masked row: zeros */
         for (ulong j = 0; j < cols; j += VW)
-            store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
+            store_part(VZERO, yr, j, (uint)min((ulong)VW, cols - j));
         return;
     }
-    vksum k = {VZERO, VZERO};
+
+    /* y may alias x: every element is read before it is written. */
     const bool unit_t = temperature == 1.0f; /* skip an exact division */
-    for (ulong j = 0; j < cols; j += VW) {
-        const uint n = (uint)min((ulong)VW, cols - j);
-        /* padded lanes give exp(-inf) = 0 */
-        vfloat a = load_fill(xr, j, n, -INFINITY) - m;
-        vfloat e = exp(unit_t ? a : a / temperature);
-        store_part(e, yr, j, n);
-        k = vksum_add(k, e);
+#define SHIFTED(v) (unit_t ? (v) - m : ((v) - m) / temperature)
+    vksum k = {VZERO, VZERO};
+    for (j = 0; j + 4 * VW <= full; j += 4 * VW) {
+        vfloat e0 = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
+        vfloat e1 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + VW)));
+        vfloat e2 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 2 * VW)));
+        vfloat e3 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 3 * VW)));
+        VSTORE(e0, 0, yr + j);
+        VSTORE(e1, 0, yr + j + VW);
+        VSTORE(e2, 0, yr + j + 2 * VW);
+        VSTORE(e3, 0, yr + j + 3 * VW);
+        k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
     }
+    for (; j < full; j += VW) {
+        vfloat e = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
+        VSTORE(e, 0, yr + j);
+        k = vksum_add_bounded(k, e);
+    }
+    if (tail) { /* padded lanes: exp(-inf) = 0 */
+        vfloat e = exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY)));
+        store_part(e, yr, full, tail);
+        k = vksum_add_bounded(k, e);
+    }
+#undef SHIFTED
+
     /* e * (1/sum): two roundings (<= 1 ulp), far inside the 4e-6 bar, and
      * a multiply instead of a division per element. */
     const float inv = 1.0f / vsum_lanes(k.s);
-    for (ulong j = 0; j < cols; j += VW) {
-        const uint n = (uint)min((ulong)VW, cols - j);
-        store_part(load_part(yr, j, n) * inv, yr, j, n);
-    }
+    const uint head = head_to_align(yr, cols);
+    const ulong body = head + (cols - head) / VW * VW;
+    if (head)
+        store_part(load_part(yr, 0, head) * inv, yr, 0, head);
+    for (j = head; j < body; j += VW)
+        store_aligned(VLOAD(0, yr + j) * inv, yr + j, stream);
+    if (body < cols)
+        store_part(load_part(yr, body, (uint)(cols - body)) * inv, yr, body,
+                   (uint)(cols - body));
 }
 
+/* dx = y * (dy - sum_row(y * dy)) / T; dx may alias y or dy. */
 __kernel void softmax_bwd_rows(__global const float *y, ulong yo,
                                __global const float *dy, ulong dyo,
                                __global float *dx, ulong dxo,
-                               ulong rows, ulong cols, float temperature)
+                               ulong rows, ulong cols, float temperature, uint stream)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
@@ -128,15 +163,35 @@ __kernel void softmax_bwd_rows(__global const float *y, ulong yo,
     __global const float *yr = y + yo + row * cols;
     __global const float *gr = dy + dyo + row * cols;
     __global float *dr = dx + dxo + row * cols;
+    const ulong full = cols / VW * VW;
+    const uint tail = (uint)(cols - full);
+
     vksum k = {VZERO, VZERO};
-    for (ulong j = 0; j < cols; j += VW) {
-        const uint n = (uint)min((ulong)VW, cols - j);
-        k = vksum_add(k, load_part(yr, j, n) * load_part(gr, j, n));
+    ulong j = 0;
+    for (; j + 4 * VW <= full; j += 4 * VW) {
+        vfloat p0 = VLOAD(0, yr + j) * VLOAD(0, gr + j);
+        vfloat p1 = VLOAD(0, yr + j + VW) * VLOAD(0, gr + j + VW);
+        vfloat p2 = VLOAD(0, yr + j + 2 * VW) * VLOAD(0, gr + j + 2 * VW);
+        vfloat p3 = VLOAD(0, yr + j + 3 * VW) * VLOAD(0, gr + j + 3 * VW);
+        k = vksum_add(k, (p0 + p1) + (p2 + p3));
     }
+    for (; j < full; j += VW)
+        k = vksum_add(k, VLOAD(0, yr + j) * VLOAD(0, gr + j));
+    if (tail)
+        k = vksum_add(k, load_part(yr, full, tail) * load_part(gr, full, tail));
     const float s = vsum_lanes(k.s);
-    for (ulong j = 0; j < cols; j += VW) {
-        const uint n = (uint)min((ulong)VW, cols - j);
-        vfloat yv = load_part(yr, j, n);
-        store_part((yv * (load_part(gr, j, n) - s)) / temperature, dr, j, n);
-    }
+
+    const bool unit_t = temperature == 1.0f;
+#define DX(yv, gv) (unit_t ? (yv) * ((gv) - s) : ((yv) * ((gv) - s)) / temperature)
+    const uint head = head_to_align(dr, cols);
+    const ulong body = head + (cols - head) / VW * VW;
+    if (head)
+        store_part(DX(load_part(yr, 0, head), load_part(gr, 0, head)), dr, 0, head);
+    for (j = head; j < body; j += VW)
+        store_aligned(DX(VLOAD(0, yr + j), VLOAD(0, gr + j)), dr + j, stream);
+    if (body < cols)
+        store_part(DX(load_part(yr, body, (uint)(cols - body)),
+                      load_part(gr, body, (uint)(cols - body))),
+                   dr, body, (uint)(cols - body));
+#undef DX
 }

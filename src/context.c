@@ -2,6 +2,7 @@
  * programs of that device. */
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,20 @@ static void choose_launch_shapes(nnact_ctx *ctx)
      * GPUs. NNACT_ROW_KERNELS=0/1 overrides (to test both on one device). */
     const char *rk = getenv("NNACT_ROW_KERNELS");
     ctx->row_kernels = rk && *rk ? strcmp(rk, "0") != 0 : cpu;
+    /* Streaming stores pay off once the data cannot stay in the cache;
+     * NNACT_STREAM=0/1 forces them off/on (to test both paths). */
+    cl_ulong cache = 0;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
+    ctx->stream_bytes = cache ? (size_t)cache : SIZE_MAX;
+    const char *sm = getenv("NNACT_STREAM");
+    ctx->stream_mode = sm && *sm ? strcmp(sm, "0") != 0 : -1;
+}
+
+cl_uint nnact_stream_stores(const nnact_ctx *ctx, size_t bytes_touched)
+{
+    if (ctx->stream_mode >= 0)
+        return (cl_uint)ctx->stream_mode;
+    return bytes_touched >= ctx->stream_bytes;
 }
 
 static void choose_build_options(nnact_ctx *ctx)

@@ -83,6 +83,11 @@ typedef enum nnact_kernel_id {
  * pocl compiles once per local size). */
 #define NNACT_ROW_LOCAL 4
 
+/* Whether a kernel touching this many bytes (inputs and outputs) should
+ * store its output around the caches (cl/common.cl store_aligned): when
+ * the tensors do not fit in the device's cache, as memcpy does. */
+cl_uint nnact_stream_stores(const struct nnact_ctx *ctx, size_t bytes_touched);
+
 /* ---- profiling (profile.c) ---- */
 typedef enum nnact_prof_category {
     NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
@@ -107,6 +112,8 @@ struct nnact_ctx {
     size_t column_local; /* work-group size of per-column reductions */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
     bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
+    int stream_mode;     /* NNACT_STREAM: -1 by size, 0 never, 1 always */
+    size_t stream_bytes; /* streaming stores from this many bytes touched */
     char tuning[2400];   /* where the CLBlast parameters came from */
     char *clblast_pending; /* parameters to apply at the first SGEMM */
     char clblast_origin[2400];

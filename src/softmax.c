@@ -28,9 +28,10 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
         return NNACT_OK;
     cl_ulong xo = x->offset, yo = y->offset, cols = x->cols, rows = x->rows;
     if (ctx->row_kernels) {
+        cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * sizeof(float));
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
-                            NNACT_ARG(temperature)};
+                            NNACT_ARG(temperature), NNACT_ARG(stream)};
         return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, x->rows,
                             NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
@@ -61,9 +62,11 @@ nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
     cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols,
              rows = y->rows;
     if (ctx->row_kernels) {
+        cl_uint stream = nnact_stream_stores(ctx, 3 * nnact_numel(y) * sizeof(float));
         nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
-                            NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature)};
+                            NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature),
+                            NNACT_ARG(stream)};
         return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, y->rows,
                             NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
     }
