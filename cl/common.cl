@@ -122,7 +122,7 @@ inline vksum vksum_add_bounded(vksum k, vfloat v)
 /* exp(a) for a <= 0 (softmax's shifted logits): Cody-Waite reduction by
  * ln 2 and a degree-7 minimax polynomial, <= 1.3 ulp over the normal range,
  * subnormal results kept (2^n applied in two halves), NaN stays NaN,
- * -inf gives 0. pocl's general exp costs ~40 % more per element here. */
+ * -inf gives 0. Softmax 4096x1000 on pocl: 1.13 ms with exp(), 1.06 with this. */
 inline vfloat exp_nonpos(vfloat a)
 {
     a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
