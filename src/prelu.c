@@ -72,32 +72,47 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
     cl_ulong n = nnact_numel(x), xo = x->offset, ao = alpha->offset, dyo = dy->offset,
              rows = x->rows, cols = x->cols;
     cl_uint stride = per_column(alpha);
-    /* dalpha first: dx may alias dy, which dalpha reads. */
     if (dalpha && !n) /* a sum over nothing */
         st = nnact_tensor_fill(dalpha, 0.0f);
     else if (dalpha) {
-        /* Per column straight into dalpha; shared via per-column sums in
-         * the workspace, then one fixed-order total. */
-        cl_mem out = dalpha->buf;
-        cl_ulong oo = dalpha->offset;
-        if (!stride && cols > 1) {
-            if ((st = nnact_workspace(ctx, (size_t)cols * sizeof(float), &out)) != NNACT_OK)
-                return st;
-            oo = 0;
+        /* One pass writes dx and per-block column sums to the workspace;
+         * the blocks are added per column (straight into dalpha when alpha
+         * is per column), then, for a shared alpha, the columns in order. */
+        const cl_ulong block_rows = NNACT_PRELU_BLOCK_ROWS;
+        const cl_ulong blocks = (rows + block_rows - 1) / block_rows;
+        cl_mem ws;
+        if ((st = nnact_workspace(ctx, (size_t)((blocks + 1) * cols) * sizeof(float), &ws)) !=
+            NNACT_OK)
+            return st;
+        cl_uint write_dx = dx != NULL;
+        cl_mem dxb = dx ? dx->buf : x->buf; /* unused when !write_dx */
+        cl_ulong dxo = dx ? dx->offset : 0;
+        nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
+                            NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
+                            NNACT_ARG(dyo), NNACT_ARG(dxb), NNACT_ARG(dxo),
+                            NNACT_ARG(write_dx), NNACT_ARG(ws), NNACT_ARG(rows),
+                            NNACT_ARG(cols), NNACT_ARG(block_rows)};
+        st = nnact_launch(ctx, NNACT_K_prelu_bwd_dalpha,
+                          (size_t)blocks * nnact_elementwise_items(cols), ctx->elem_local,
+                          sizeof args / sizeof args[0], args);
+        const bool shared = !stride && cols > 1;
+        cl_mem out = shared ? ws : dalpha->buf;
+        cl_ulong oo = shared ? blocks * cols : dalpha->offset;
+        if (st == NNACT_OK) {
+            nnact_arg bargs[] = {NNACT_ARG(ws), NNACT_ARG(blocks), NNACT_ARG(cols),
+                                 NNACT_ARG(out), NNACT_ARG(oo)};
+            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_blocks,
+                              nnact_elementwise_items(cols), ctx->column_local,
+                              sizeof bargs / sizeof bargs[0], bargs);
         }
-        nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(dy->buf),
-                            NNACT_ARG(dyo), NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(rows),
-                            NNACT_ARG(cols)};
-        st = nnact_launch(ctx, NNACT_K_prelu_dalpha,
-                          nnact_elementwise_items(cols),
-                          ctx->column_local, sizeof args / sizeof args[0], args);
-        if (st == NNACT_OK && !stride && cols > 1) {
+        if (st == NNACT_OK && shared) {
             cl_ulong dao = dalpha->offset;
             nnact_arg targs[] = {NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(cols),
                                  NNACT_ARG(dalpha->buf), NNACT_ARG(dao)};
             st = nnact_launch(ctx, NNACT_K_prelu_dalpha_total, 1, 1,
                               sizeof targs / sizeof targs[0], targs);
         }
+        return st;
     }
     if (st != NNACT_OK)
         return st;

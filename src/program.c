@@ -40,7 +40,8 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_softmax_bwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows"},
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
-    [NNACT_K_prelu_dalpha] = {NNACT_FAMILY_PRELU, "prelu_dalpha"},
+    [NNACT_K_prelu_bwd_dalpha] = {NNACT_FAMILY_PRELU, "prelu_bwd_dalpha"},
+    [NNACT_K_prelu_dalpha_blocks] = {NNACT_FAMILY_PRELU, "prelu_dalpha_blocks"},
     [NNACT_K_prelu_dalpha_total] = {NNACT_FAMILY_PRELU, "prelu_dalpha_total"},
     [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
 #define LOSS_KERNEL_DEFS(n)                                                           \
