@@ -19,8 +19,6 @@ inline vfloat sigmoid_of(vfloat t)
     return select(q, p, t >= 0.0f);
 }
 
-/* A NaN x must reach dx even where the derivative would select a constant. */
-inline vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
 
 inline vfloat identity_fwd(vfloat x, float a, float b) { return x; }
 inline vfloat identity_bwd(vfloat x, vfloat y, vfloat dy, float a, float b) { return dy; }
@@ -64,10 +62,10 @@ inline vfloat relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return keep_nan(x, select(VZERO, dy, x > 0.0f));
 }
 
-inline vfloat leaky_relu_fwd(vfloat x, float a, float b) { return select(a * x, x, x > 0.0f); }
+inline vfloat leaky_relu_fwd(vfloat x, float a, float b) { return slope_fwd(x, (vfloat)(a)); }
 inline vfloat leaky_relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
-    return keep_nan(x, select(a * dy, dy, x > 0.0f));
+    return slope_bwd(x, dy, (vfloat)(a));
 }
 
 inline vfloat prelu_fwd(vfloat x, float a, float b) { return leaky_relu_fwd(x, a, b); }

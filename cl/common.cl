@@ -108,17 +108,6 @@ inline vfloat load_fill(__global const float *p, ulong base, uint count, float f
     return VLOAD(0, tmp);
 }
 
-/* Kahan step for sums that cannot overflow (softmax, dot products of
- * probabilities): a NaN input still propagates, which the callers rely on. */
-inline vksum vksum_add_bounded(vksum k, vfloat v)
-{
-    vfloat y = v - k.c;
-    vfloat t = k.s + y;
-    k.c = (t - k.s) - y;
-    k.s = t;
-    return k;
-}
-
 /* exp(a) for a <= 0 (softmax's shifted logits): Cody-Waite reduction by
  * ln 2 and a degree-7 minimax polynomial, <= 1.3 ulp over the normal range,
  * subnormal results kept (2^n applied in two halves), NaN stays NaN,
@@ -167,4 +156,15 @@ inline void store_aligned(vfloat v, __global float *p, uint stream)
 inline uint head_to_align(__global const float *p, ulong n)
 {
     return (uint)min(n, (ulong)(((64 - ((size_t)p & 63)) & 63) / sizeof(float)));
+}
+
+/* A NaN x must reach dx even where the derivative would select a constant. */
+inline vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
+
+/* x > 0 ? x : a*x and its derivative with a slope per lane: leaky ReLU and
+ * fixed PReLU (act_formulas.cl) and the learnable PReLU (prelu.cl). */
+inline vfloat slope_fwd(vfloat x, vfloat a) { return select(a * x, x, x > 0.0f); }
+inline vfloat slope_bwd(vfloat x, vfloat dy, vfloat a)
+{
+    return keep_nan(x, select(a * dy, dy, x > 0.0f));
 }

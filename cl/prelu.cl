@@ -1,6 +1,7 @@
 /* Learnable PReLU: alpha is one shared slope (alpha_stride 0) or one per
  * column (alpha_stride 1). Work-item i handles VW consecutive columns of one
- * row, so a per-column alpha is a vector load, not a modulo per element. */
+ * row, so a per-column alpha is a vector load, not a modulo per element.
+ * The formulas are leaky ReLU's (slope_fwd/slope_bwd, common.cl). */
 
 inline vfloat alpha_part(__global const float *alpha, ulong ao, uint per_column, ulong c0,
                          uint count)
@@ -20,7 +21,7 @@ __kernel void prelu_fwd(__global const float *x, ulong xo,
     const ulong base = row * cols + c0;
     vfloat v = load_part(x + xo, base, count);
     vfloat a = alpha_part(alpha, ao, per_column, c0, count);
-    store_part(select(a * v, v, v > 0.0f), y + yo, base, count);
+    store_part(slope_fwd(v, a), y + yo, base, count);
 }
 
 __kernel void prelu_bwd(__global const float *x, ulong xo,
@@ -37,7 +38,7 @@ __kernel void prelu_bwd(__global const float *x, ulong xo,
     vfloat v = load_part(x + xo, base, count);
     vfloat g = load_part(dy + dyo, base, count);
     vfloat a = alpha_part(alpha, ao, per_column, c0, count);
-    store_part(select(select(a * g, g, v > 0.0f), v, isnan(v)), dx + dxo, base, count);
+    store_part(slope_bwd(v, g, a), dx + dxo, base, count);
 }
 
 /* dx and dalpha in one pass over x and dy. dalpha = sum of dy*x where
@@ -71,8 +72,7 @@ __kernel void prelu_bwd_dalpha(__global const float *x, ulong xo,
         vfloat g = load_part(dy + dyo, base, count);
         k = vksum_add(k, select(g * v, VZERO, v > 0.0f));
         if (write_dx)
-            store_part(select(select(a * g, g, v > 0.0f), v, isnan(v)), dx + dxo, base,
-                       count);
+            store_part(slope_bwd(v, g, a), dx + dxo, base, count);
     }
     store_part(k.s, partial, b * cols + c0, count);
 }

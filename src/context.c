@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool env_true(const char *name)
+/* 1 when the variable is set and not "0", 0 for "0", dflt when unset. */
+static int env_flag(const char *name, int dflt)
 {
     const char *v = getenv(name);
-    return v && *v && strcmp(v, "0") != 0;
+    return v && *v ? strcmp(v, "0") != 0 : dflt;
 }
 
 /* Fixed launch shapes: pocl compiles a kernel once per local size, and
@@ -34,15 +35,13 @@ static void choose_launch_shapes(nnact_ctx *ctx)
     ctx->reduce_local = reduce ? reduce : 1;
     /* Row operations: a work-item per row on CPUs, a work-group per row on
      * GPUs. NNACT_ROW_KERNELS=0/1 overrides (to test both on one device). */
-    const char *rk = getenv("NNACT_ROW_KERNELS");
-    ctx->row_kernels = rk && *rk ? strcmp(rk, "0") != 0 : cpu;
+    ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", cpu);
     /* Streaming stores pay off once the data cannot stay in the cache;
      * NNACT_STREAM=0/1 forces them off/on (to test both paths). */
     cl_ulong cache = 0;
     clGetDeviceInfo(ctx->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
     ctx->stream_bytes = cache ? (size_t)cache : SIZE_MAX;
-    const char *sm = getenv("NNACT_STREAM");
-    ctx->stream_mode = sm && *sm ? strcmp(sm, "0") != 0 : -1;
+    ctx->stream_mode = env_flag("NNACT_STREAM", -1);
 }
 
 cl_uint nnact_stream_stores(const nnact_ctx *ctx, size_t bytes_touched)
@@ -70,7 +69,7 @@ static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
     *out = calloc(1, sizeof **out);
     if (!*out)
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    (*out)->debug = env_true("NNACT_DEBUG");
+    (*out)->debug = env_flag("NNACT_DEBUG", 0);
     return NNACT_OK;
 }
 
@@ -101,7 +100,7 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
         free(ctx);
         return nnact_fail_cl(err, "nnact_ctx_create: clCreateContext");
     }
-    const bool profile = env_true("NNACT_PROFILE");
+    const bool profile = env_flag("NNACT_PROFILE", 0);
     ctx->queue = clCreateCommandQueue(ctx->context, ctx->device,
                                       profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (err != CL_SUCCESS) {
@@ -163,7 +162,7 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     nnact_describe_listed(ctx->device, &ctx->info);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
-    if (env_true("NNACT_PROFILE") && (qp & CL_QUEUE_PROFILING_ENABLE) &&
+    if (env_flag("NNACT_PROFILE", 0) && (qp & CL_QUEUE_PROFILING_ENABLE) &&
         !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
         nnact_ctx_destroy(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
