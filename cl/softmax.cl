@@ -123,17 +123,17 @@ __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
         VSTORE(e1, 0, yr + j + VW);
         VSTORE(e2, 0, yr + j + 2 * VW);
         VSTORE(e3, 0, yr + j + 3 * VW);
-        k = vksum_add(k, (e0 + e1) + (e2 + e3));
+        k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
     }
     for (; j < full; j += VW) {
         vfloat e = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
         VSTORE(e, 0, yr + j);
-        k = vksum_add(k, e);
+        k = vksum_add_bounded(k, e);
     }
     if (tail) { /* padded lanes: exp(-inf) = 0 */
         vfloat e = exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY)));
         store_part(e, yr, full, tail);
-        k = vksum_add(k, e);
+        k = vksum_add_bounded(k, e);
     }
 #undef SHIFTED
 
