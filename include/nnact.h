@@ -258,13 +258,26 @@ NNACT_API nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a,
 
 /* ---- CLBlast tuning -----------------------------------------------------------
  * CLBlast uses generic parameters for devices it has no tuning for (pocl
- * CPUs among them). nnact-tune searches, validates and saves parameters per
- * device; contexts then load them automatically. Parameter text: one kernel
- * per line (or ';'-separated), "Kernel NAME=VALUE ...", '#' comments; e.g.
- * "Xgemm GEMMK=1 MWG=128 ...; GemmRoutine XGEMM_MIN_INDIRECT_SIZE=64".
- * Environment: NNACT_CLBLAST_PARAMS (text, overrides the file),
- * NNACT_TUNING=0 (ignore the file), NNACT_CACHE_DIR (where the file lives;
- * default $XDG_CACHE_HOME/nnact or $HOME/.cache/nnact). */
+ * CPUs among them). A context takes its parameters, in this order, from:
+ * NNACT_CLBLAST_PARAMS (text); the user's tuning file for this exact device
+ * (written by nnact_tune / nnact-tune); the database shipped in the library,
+ * whose entries match a device class (pocl: the LLVM CPU target, so every
+ * machine of one CPU generation); else CLBlast's own database. A file or
+ * entry that does not fit is a miss, never an error. Parameter text: one
+ * kernel per line (or ';'-separated), "Kernel NAME=VALUE ...", '#'
+ * comments; e.g. "Xgemm GEMMK=1 MWG=128 ...; GemmRoutine
+ * XGEMM_MIN_INDIRECT_SIZE=64". Environment: NNACT_TUNING=0 (neither file
+ * nor database), NNACT_TUNING_DB=0 (no database) or =FILE (read the
+ * database from FILE), NNACT_CACHE_DIR (where the file lives; default
+ * $XDG_CACHE_HOME/nnact or $HOME/.cache/nnact). */
+
+typedef enum nnact_tuning_source {
+    NNACT_TUNING_NONE = 0, /* CLBlast's own database and defaults */
+    NNACT_TUNING_FILE,     /* the user's tuning file for this device */
+    NNACT_TUNING_SHIPPED,  /* the library's database entry for the device class */
+    NNACT_TUNING_ENV,      /* NNACT_CLBLAST_PARAMS */
+    NNACT_TUNING_OVERRIDE  /* nnact_clblast_override or nnact_tune in this process */
+} nnact_tuning_source;
 
 /* Applies parameters for the context's device (CLBlast keeps them per
  * device for the whole process). Errors: NNACT_ERR_INVALID_ARG (syntax),
@@ -275,9 +288,34 @@ NNACT_API nnact_status nnact_clblast_override(nnact_ctx *ctx, const char *params
 NNACT_API nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap);
 /* Saves parameters as that file, atomically. */
 NNACT_API nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *params);
-/* Where the context's CLBlast parameters came from: "tuned (PATH)",
- * "NNACT_CLBLAST_PARAMS", "CLBlast defaults (not tuned)", ... */
+/* Where the context's CLBlast parameters came from, in words: "tuned (PATH)",
+ * "shipped database [name-prefix=..., cu=*]", "NNACT_CLBLAST_PARAMS",
+ * "CLBlast defaults (not tuned)", ... */
 NNACT_API const char *nnact_ctx_tuning(const nnact_ctx *ctx);
+/* The same as a value (NNACT_TUNING_NONE for a NULL ctx). */
+NNACT_API nnact_tuning_source nnact_ctx_tuning_source(const nnact_ctx *ctx);
+/* The line to add to the shipped database (src/tuning.db) so that devices
+ * of this one's class use params without tuning. */
+NNACT_API nnact_status nnact_tuning_db_line(const nnact_ctx *ctx, const char *params,
+                                            char *buf, size_t cap);
+
+typedef enum nnact_tune_level {
+    NNACT_TUNE_OFF = 0, /* nothing */
+    NNACT_TUNE_FAST,    /* a few proven candidates, bounded to ~30 s on a CPU */
+    NNACT_TUNE_FULL     /* the wide search (minutes) */
+} nnact_tune_level;
+/* Called as tuning proceeds: fraction done in [0, 1] and what it is doing. */
+typedef void (*nnact_tune_progress)(void *user, double fraction, const char *what);
+/* Searches CLBlast SGEMM parameters for the context's device: each candidate
+ * validated against a double-precision host product on every shape it will
+ * serve (sets that compute wrong results are rejected), timed inside the real
+ * SGEMM on the MLP's products, the fastest applied to the context and saved
+ * as the device's tuning file. progress may be NULL. The library never tunes
+ * unless asked. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_UNSUPPORTED (no
+ * candidate computed correct results: CLBlast's defaults stay), NNACT_ERR_IO
+ * (saving), those of nnact_gemm. */
+NNACT_API nnact_status nnact_tune(nnact_ctx *ctx, nnact_tune_level level,
+                                  nnact_tune_progress progress, void *user);
 
 /* ---- Dense layers -----------------------------------------------------------
  * Layout as in the NumPy libraries: x is batch x in, W is in x out, b is

@@ -4,6 +4,8 @@
 
 #include <clblast_c.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *clblast_name(CLBlastStatusCode s)
 {
@@ -40,6 +42,59 @@ nnact_status nnact_fail_clblast(int status, const char *what)
     return nnact_fail(st, "%s: CLBlast error %s (%d)", what, name, status);
 }
 
+/* Hands one parsed entry to CLBlast for the context's device. */
+static nnact_status override_entry(void *user, const char *kernel, size_t n,
+                                   const char **names, const size_t *values)
+{
+    nnact_ctx *ctx = user;
+    CLBlastStatusCode s = CLBlastOverrideParameters(ctx->device, kernel, CLBlastPrecisionSingle,
+                                                    n, names, values);
+    if (s != CLBlastSuccess) {
+        char what[160];
+        snprintf(what, sizeof what, "CLBlast parameters for kernel %s", kernel);
+        return nnact_fail_clblast(s, what);
+    }
+    return NNACT_OK;
+}
+
+/* The parameters chosen at context creation, applied at the first SGEMM;
+ * a file or database entry that CLBlast refuses is a miss: CLBlast's own
+ * parameters stay. */
+static nnact_status apply_pending(nnact_ctx *ctx)
+{
+    char *text = ctx->clblast_pending;
+    ctx->clblast_pending = NULL;
+    nnact_status st = nnact_tuning_parse(text, ctx->clblast_origin, override_entry, ctx);
+    free(text);
+    if (st != NNACT_OK && ctx->tuning_source != NNACT_TUNING_ENV) {
+        if (ctx->debug)
+            fprintf(stderr, "nnact: ignoring CLBlast parameters: %s\n", nnact_last_error());
+        snprintf(ctx->tuning, sizeof ctx->tuning, "CLBlast defaults (parameters from "
+                 "%.2300s refused by CLBlast)", ctx->clblast_origin);
+        ctx->tuning_source = NNACT_TUNING_NONE;
+        return NNACT_OK;
+    }
+    return st;
+}
+
+nnact_status nnact_clblast_override(nnact_ctx *ctx, const char *params)
+{
+    if (!ctx || !params)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_clblast_override: %s is NULL",
+                          ctx ? "params" : "ctx");
+    nnact_status st = nnact_tuning_parse(params, "nnact_clblast_override", NULL, NULL);
+    if (st == NNACT_OK)
+        st = nnact_tuning_parse(params, "nnact_clblast_override", override_entry, ctx);
+    if (st == NNACT_OK) {
+        free(ctx->clblast_pending); /* explicit parameters win over the file */
+        ctx->clblast_pending = NULL;
+        ctx->tuning_source = NNACT_TUNING_OVERRIDE;
+        memset(ctx->gemm_sizes, 0, sizeof ctx->gemm_sizes);
+        snprintf(ctx->tuning, sizeof ctx->tuning, "set by nnact_clblast_override");
+    }
+    return st;
+}
+
 nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a, nnact_transpose trans_b,
                         float alpha, const nnact_tensor *a, const nnact_tensor *b,
                         float beta, nnact_tensor *c)
@@ -64,6 +119,35 @@ nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a, nnact_transpose
     return nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
+/* Bytes of CLBlast's padded copies for this call. CLBlast allocates and frees
+ * them on every call unless given a buffer; asking it the size costs about
+ * as much, so sizes are remembered per call shape (parameters change only
+ * through nnact_clblast_override, which forgets them). */
+static CLBlastStatusCode gemm_temp_size(nnact_ctx *ctx, CLBlastTranspose ta, CLBlastTranspose tb,
+                                        size_t m, size_t n, size_t k, const nnact_tensor *a,
+                                        const nnact_tensor *b, const nnact_tensor *c,
+                                        size_t *bytes)
+{
+    const size_t key[10] = {ta, tb, m, n, k, a->offset, a->cols, b->offset, b->cols,
+                            c->offset * 131 + c->cols};
+    for (size_t i = 0; i < NNACT_GEMM_SIZES; i++)
+        if (ctx->gemm_sizes[i].valid && !memcmp(ctx->gemm_sizes[i].key, key, sizeof key)) {
+            *bytes = ctx->gemm_sizes[i].bytes;
+            return CLBlastSuccess;
+        }
+    size_t elems = 0;
+    CLBlastStatusCode s = CLBlastSGemmTempBufferSize(
+        CLBlastLayoutRowMajor, ta, tb, m, n, k, a->offset, a->cols, b->offset, b->cols,
+        c->offset, c->cols, &ctx->queue, &elems);
+    if (s != CLBlastSuccess)
+        return s;
+    nnact_gemm_size *slot = &ctx->gemm_sizes[ctx->gemm_sizes_next++ % NNACT_GEMM_SIZES];
+    memcpy(slot->key, key, sizeof key);
+    slot->bytes = *bytes = elems * sizeof(float);
+    slot->valid = true;
+    return CLBlastSuccess;
+}
+
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
                                   const nnact_tensor *a, const nnact_tensor *b, float beta,
@@ -73,7 +157,7 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
     if (!m || !n)
         return NNACT_OK;
     if (ctx->clblast_pending) {
-        nnact_status st = nnact_apply_pending_tuning(ctx);
+        nnact_status st = apply_pending(ctx);
         if (st != NNACT_OK)
             return st;
     }
@@ -95,11 +179,27 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
         }
         s = CLBlastSscal(m * n, beta, c->buf, c->offset, 1, &ctx->queue, &ev);
     } else {
-        s = CLBlastSgemm(CLBlastLayoutRowMajor,
-                         trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-                         trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k,
-                         alpha, a->buf, a->offset, a->cols, b->buf, b->offset, b->cols,
-                         beta, c->buf, c->offset, c->cols, &ctx->queue, &ev);
+        const CLBlastTranspose ta = trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+                               tb = trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
+        size_t temp = 0;
+        cl_mem tbuf = NULL;
+        s = gemm_temp_size(ctx, ta, tb, m, n, k, a, b, c, &temp);
+        if (s == CLBlastSuccess && temp) {
+            nnact_status st = nnact_scratch(ctx, NNACT_SCRATCH_GEMM, temp, &tbuf);
+            if (st != NNACT_OK) {
+                if (before)
+                    clReleaseEvent(before);
+                return st;
+            }
+        }
+        if (s == CLBlastSuccess && tbuf)
+            s = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a->buf,
+                                           a->offset, a->cols, b->buf, b->offset, b->cols, beta,
+                                           c->buf, c->offset, c->cols, &ctx->queue, &ev, tbuf);
+        else if (s == CLBlastSuccess)
+            s = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a->buf, a->offset,
+                             a->cols, b->buf, b->offset, b->cols, beta, c->buf, c->offset,
+                             c->cols, &ctx->queue, &ev);
     }
     if (ev)
         clReleaseEvent(ev); /* the command runs on; we never wait on it */

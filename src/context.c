@@ -191,8 +191,9 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
         if (ctx->programs[i])
             clReleaseProgram(ctx->programs[i]);
-    if (ctx->workspace)
-        clReleaseMemObject(ctx->workspace);
+    for (size_t i = 0; i < NNACT_SCRATCH_COUNT; i++)
+        if (ctx->scratch[i].buf)
+            clReleaseMemObject(ctx->scratch[i].buf);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);
     free(ctx);
@@ -216,7 +217,13 @@ nnact_status nnact_ctx_finish(nnact_ctx *ctx)
 
 nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out)
 {
-    if (bytes > ctx->workspace_bytes) {
+    return nnact_scratch(ctx, NNACT_SCRATCH_OPS, bytes, out);
+}
+
+nnact_status nnact_scratch(nnact_ctx *ctx, nnact_scratch_slot slot, size_t bytes, cl_mem *out)
+{
+    nnact_scratch_buf *w = &ctx->scratch[slot];
+    if (bytes > w->bytes) {
         cl_int err;
         /* Commands already enqueued keep the old buffer alive until done. */
         cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
@@ -224,14 +231,14 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out)
             return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "allocating a %zu-byte workspace "
                               "on '%s' failed: %s (%d)", bytes, ctx->info.device_name,
                               nnact_cl_error_name(err), (int)err);
-        if (ctx->workspace) {
-            clReleaseMemObject(ctx->workspace);
+        if (w->buf) {
+            clReleaseMemObject(w->buf);
             ctx->mem_generation++;
         }
-        ctx->workspace = m;
-        ctx->workspace_bytes = bytes;
+        w->buf = m;
+        w->bytes = bytes;
     }
-    *out = ctx->workspace;
+    *out = w->buf;
     return NNACT_OK;
 }
 

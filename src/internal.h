@@ -105,6 +105,22 @@ typedef struct nnact_prof_record {
 #define NNACT_PROF_RECORDS 4096
 
 /* ---- context and tensors ---- */
+/* Context-owned scratch buffers: one for operations' intermediates, one for
+ * CLBlast's padded copies (an SGEMM may read the first while using the
+ * second, and CLBlast would otherwise allocate its own on every call). */
+typedef enum nnact_scratch_slot {
+    NNACT_SCRATCH_OPS, NNACT_SCRATCH_GEMM, NNACT_SCRATCH_COUNT
+} nnact_scratch_slot;
+typedef struct nnact_scratch_buf {
+    cl_mem buf;
+    size_t bytes;
+} nnact_scratch_buf;
+/* CLBlast's temporary-buffer size for one SGEMM call shape (blas.c). */
+#define NNACT_GEMM_SIZES 16
+typedef struct nnact_gemm_size {
+    size_t key[10], bytes;
+    bool valid;
+} nnact_gemm_size;
 struct nnact_ctx {
     cl_context context;
     cl_device_id device;
@@ -120,9 +136,9 @@ struct nnact_ctx {
     int stream_mode;     /* NNACT_STREAM: -1 by size, 0 never, 1 always */
     size_t stream_bytes; /* streaming stores from this many bytes touched */
     char tuning[2400];   /* where the CLBlast parameters came from */
+    nnact_tuning_source tuning_source;
     char *clblast_pending; /* parameters to apply at the first SGEMM */
     char clblast_origin[2400];
-    bool clblast_from_file;
     /* Last argument values set on each kernel, to skip clSetKernelArg for
      * unchanged ones (pocl spends ~0.1 us per call). A buffer handle may
      * be reused once released, so buffer arguments are trusted only while
@@ -137,8 +153,9 @@ struct nnact_ctx {
     size_t prof_n;
     uint64_t prof_calls[NNACT_PROF_COUNT];
     double prof_seconds[NNACT_PROF_COUNT];
-    cl_mem workspace;    /* scratch for intermediates, grown on demand */
-    size_t workspace_bytes;
+    nnact_scratch_buf scratch[NNACT_SCRATCH_COUNT]; /* grown on demand */
+    nnact_gemm_size gemm_sizes[NNACT_GEMM_SIZES];
+    unsigned gemm_sizes_next;
     bool debug;
 };
 
@@ -168,6 +185,7 @@ static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->co
 /* A scratch buffer of at least bytes, owned by the context. Safe to reuse
  * call after call because the queue is in order. */
 nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out);
+nnact_status nnact_scratch(nnact_ctx *ctx, nnact_scratch_slot slot, size_t bytes, cl_mem *out);
 
 /* Writes n bytes to path through a synced temporary file and a rename
  * (fileio.c); fn names the caller in messages. */
@@ -192,17 +210,27 @@ cl_program nnact_bincache_load(nnact_ctx *ctx, const char *family, const char *c
 void nnact_bincache_store(nnact_ctx *ctx, const char *family, const char *const *sources,
                           cl_program prog);
 
+/* ---- CLBlast parameters (tuning.c, a leaf; blas.c applies them) ---- */
+/* Receives one parsed "Kernel NAME=V ..." entry. */
+typedef nnact_status (*nnact_param_fn)(void *user, const char *kernel, size_t n,
+                                       const char **names, const size_t *values);
+/* Parses parameter text (lines or ';'-separated entries, '#' comments) and
+ * passes each entry to fn (NULL: syntax check only); origin names the text
+ * in messages. */
+nnact_status nnact_tuning_parse(const char *text, const char *origin, nnact_param_fn fn,
+                                void *user);
+/* Looks the device up in database text (src/tuning.db's format): on a hit,
+ * params receives the entry's parameters and cls its match fields. Lines that
+ * do not parse, or name another CLBlast version, are misses. Pure. */
+bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
+                          const char *clblast, char *params, size_t pcap, char *cls,
+                          size_t ccap);
+/* At context creation: chooses the parameter source (see tuning.c) and
+ * keeps the text for the first SGEMM. */
+nnact_status nnact_load_tuning(nnact_ctx *ctx);
+
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
-/* Applies CLBlast parameter overrides written as "Kernel NAME=V ..." lines
- * (or ';'-separated) for the context's device (tuning.c). */
-nnact_status nnact_apply_clblast_params(nnact_ctx *ctx, const char *text, const char *origin,
-                                        bool apply);
-/* Hands the parameters kept by nnact_load_tuning to CLBlast (first SGEMM). */
-nnact_status nnact_apply_pending_tuning(nnact_ctx *ctx);
-/* At context creation: NNACT_CLBLAST_PARAMS, else this device's tuning file
- * (unless NNACT_TUNING=0). */
-nnact_status nnact_load_tuning(nnact_ctx *ctx);
 /* nnact_gemm after its checks (shapes already known to fit). */
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
