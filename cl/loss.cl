@@ -262,9 +262,12 @@ inline void loss_softmax_cce_body(LOSS_ARGS, const uint per_item)
 LOSS_FORMS(softmax_cce)
 
 /* Sums rows' loss, correctness and bad marks in a fixed order (one group):
- * out[0] = loss sum, out[1] = correct rows, out[2] = bad rows. */
+ * out[0] = loss sum, out[1] = correct rows, out[2] = bad rows. With
+ * accumulate, adds them to out instead, and count and rows to out[3], out[4]
+ * (running sums over many batches, read once per epoch). */
 __kernel void loss_reduce(__global const float *rowout, ulong rows,
-                          __global float *out, ulong oo, __local float *sv)
+                          __global float *out, ulong oo, __local float *sv,
+                          uint accumulate, float count)
 {
     const uint lid = get_local_id(0), ls = get_local_size(0);
     for (uint part = 0; part < 3; part++) {
@@ -273,6 +276,10 @@ __kernel void loss_reduce(__global const float *rowout, ulong rows,
             k = ksum_add(k, rowout[part * rows + r]);
         const float s = group_sum(k.s, sv);
         if (lid == 0)
-            out[oo + part] = s;
+            out[oo + part] = accumulate ? out[oo + part] + s : s;
+    }
+    if (accumulate && lid == 0) {
+        out[oo + 3] += count;
+        out[oo + 4] += (float)rows;
     }
 }

@@ -393,6 +393,26 @@ NNACT_API nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
                                        const nnact_tensor *pred, const nnact_tensor *target,
                                        float *value, float *accuracy, nnact_tensor *grad);
 
+/* Running sums of a loss over many batches, kept on the device: loss sum,
+ * correct rows, bad labels, the loss's divisor and rows. */
+#define NNACT_LOSS_SUMS 5
+/* As nnact_loss_eval, but instead of waiting for the loss and accuracy,
+ * adds the batch's sums to sums (1 x NNACT_LOSS_SUMS, zeroed by the caller
+ * with nnact_tensor_fill) and only enqueues, labels or not: a training loop
+ * reads them once per epoch rather than waiting on the device every step.
+ * Bad labels are counted (never used as indices) and reported by
+ * nnact_loss_sums_read. Errors: those of nnact_loss_eval, NNACT_ERR_SHAPE
+ * for sums. */
+NNACT_API nnact_status nnact_loss_accumulate(nnact_ctx *ctx, const nnact_loss *loss,
+                                             const nnact_tensor *pred,
+                                             const nnact_tensor *target, nnact_tensor *sums,
+                                             nnact_tensor *grad);
+/* Mean loss and accuracy over every batch added since sums was zeroed
+ * (either may be NULL; waits). Errors: NNACT_ERR_INVALID_ARG (NULL, or bad
+ * labels were seen: how many), NNACT_ERR_SHAPE, NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_loss_sums_read(const nnact_tensor *sums, float *value,
+                                            float *accuracy);
+
 /* ---- Optimizers (update parameters in place) ------------------------------ */
 
 typedef enum nnact_optim_kind {
@@ -432,6 +452,14 @@ NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
 
 /* Fills a tensor with a value (e.g. zeroing optimizer state); enqueues. */
 NNACT_API nnact_status nnact_tensor_fill(nnact_tensor *t, float value);
+
+/* dst row r = src row rows[r] for every row of dst (a minibatch drawn from a
+ * data set kept on the device). rows is host memory, checked and copied
+ * before the call returns; the gather is enqueued, nothing waits.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, different contexts, an index past
+ * src's rows: named), NNACT_ERR_SHAPE (column counts differ). */
+NNACT_API nnact_status nnact_tensor_gather_rows(nnact_tensor *dst, const nnact_tensor *src,
+                                                const size_t *rows);
 
 /* ---- Multi-layer perceptron ------------------------------------------------
  * Dense layers sizes[0] -> sizes[1] -> ... -> sizes[n-1], layer i with
@@ -486,6 +514,14 @@ NNACT_API nnact_status nnact_mlp_train_step(nnact_mlp *mlp, const nnact_tensor *
                                             const nnact_tensor *target,
                                             const nnact_loss *loss, const nnact_optim *opt,
                                             float *loss_value, float *accuracy);
+/* The same step without waiting for the loss: the batch's loss and
+ * accuracy are added to sums (see nnact_loss_accumulate), read once per
+ * epoch with nnact_loss_sums_read. */
+NNACT_API nnact_status nnact_mlp_train_step_accumulate(nnact_mlp *mlp, const nnact_tensor *x,
+                                                       const nnact_tensor *target,
+                                                       const nnact_loss *loss,
+                                                       const nnact_optim *opt,
+                                                       nnact_tensor *sums);
 
 /* Mean loss and accuracy on x (any number of rows) without updating. */
 NNACT_API nnact_status nnact_mlp_evaluate(nnact_mlp *mlp, const nnact_tensor *x,

@@ -191,6 +191,11 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
         if (ctx->programs[i])
             clReleaseProgram(ctx->programs[i]);
+    for (size_t i = 0; i < NNACT_STAGING; i++) {
+        if (ctx->staging[i].uploaded)
+            clReleaseEvent(ctx->staging[i].uploaded);
+        free(ctx->staging[i].host);
+    }
     for (size_t i = 0; i < NNACT_SCRATCH_COUNT; i++)
         if (ctx->scratch[i].buf)
             clReleaseMemObject(ctx->scratch[i].buf);

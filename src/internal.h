@@ -49,6 +49,7 @@ typedef enum nnact_family {
     NNACT_FAMILY_DENSE,
     NNACT_FAMILY_LOSS,
     NNACT_FAMILY_OPTIM,
+    NNACT_FAMILY_DATA,
     NNACT_FAMILY_COUNT
 } nnact_family;
 
@@ -74,6 +75,7 @@ typedef enum nnact_kernel_id {
     NNACT_K_loss_reduce,
     NNACT_K_optim_sgd,
     NNACT_K_optim_adam,
+    NNACT_K_gather_rows,
     NNACT_K_COUNT
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS
@@ -96,7 +98,7 @@ cl_uint nnact_stream_stores(const struct nnact_ctx *ctx, size_t bytes_touched);
 /* ---- profiling (profile.c) ---- */
 typedef enum nnact_prof_category {
     NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
-    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_COUNT
+    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_DATA, NNACT_PROF_COUNT
 } nnact_prof_category;
 typedef struct nnact_prof_record {
     nnact_prof_category category;
@@ -109,7 +111,7 @@ typedef struct nnact_prof_record {
  * CLBlast's padded copies (an SGEMM may read the first while using the
  * second, and CLBlast would otherwise allocate its own on every call). */
 typedef enum nnact_scratch_slot {
-    NNACT_SCRATCH_OPS, NNACT_SCRATCH_GEMM, NNACT_SCRATCH_COUNT
+    NNACT_SCRATCH_OPS, NNACT_SCRATCH_GEMM, NNACT_SCRATCH_INDEX, NNACT_SCRATCH_COUNT
 } nnact_scratch_slot;
 typedef struct nnact_scratch_buf {
     cl_mem buf;
@@ -117,6 +119,7 @@ typedef struct nnact_scratch_buf {
 } nnact_scratch_buf;
 /* CLBlast's temporary-buffer size for one SGEMM call shape (blas.c). */
 #define NNACT_GEMM_SIZES 16
+#define NNACT_STAGING 8
 typedef struct nnact_gemm_size {
     size_t key[10], bytes;
     bool valid;
@@ -155,6 +158,14 @@ struct nnact_ctx {
     double prof_seconds[NNACT_PROF_COUNT];
     nnact_scratch_buf scratch[NNACT_SCRATCH_COUNT]; /* grown on demand */
     nnact_gemm_size gemm_sizes[NNACT_GEMM_SIZES];
+    /* Host copies of gather indices being uploaded without a wait: a slot
+     * is reused only after its upload (NNACT_STAGING uploads ago) is done. */
+    struct {
+        cl_ulong *host;
+        size_t cap;
+        cl_event uploaded;
+    } staging[NNACT_STAGING];
+    unsigned staging_next;
     unsigned gemm_sizes_next;
     bool debug;
 };

@@ -79,11 +79,13 @@ static nnact_status check_loss(const nnact_loss *l, const char *fn)
     return NNACT_OK;
 }
 
-nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
-                             const nnact_tensor *pred, const nnact_tensor *target,
-                             float *value, float *accuracy, nnact_tensor *grad)
+/* The loss kernels, then either the sums read back (value, accuracy; and
+ * always for labels, to check them) or, with sums, added to it on the device
+ * without a wait. */
+static nnact_status run_loss(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
+                             const nnact_tensor *target, float *value, float *accuracy,
+                             nnact_tensor *grad, nnact_tensor *sums, const char *fn)
 {
-    const char *fn = "nnact_loss_eval";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = check_loss(loss, fn)) != NNACT_OK ||
@@ -102,7 +104,7 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
     const loss_def *def = &losses[loss->kind];
     const size_t rows = pred->rows, cols = pred->cols;
     if (!rows || !cols) {
-        /* The mean of nothing: report 0 rather than 0/0. */
+        /* The mean of nothing: report 0 rather than 0/0 (sums unchanged). */
         if (value)
             *value = 0.0f;
         if (accuracy)
@@ -135,22 +137,26 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
     if ((st = nnact_launch(ctx, k, items, local, sizeof args / sizeof args[0], args)) !=
         NNACT_OK)
         return st;
-    if (!value && !accuracy && !labels)
+    if (!value && !accuracy && !labels && !sums)
         return NNACT_OK;
-
-    /* The three sums land after the per-row parts of the workspace. */
-    cl_ulong oo = 3 * rows;
-    nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(ws), NNACT_ARG(oo),
-                         NNACT_LOCAL(L * sizeof(float))};
+    /* The three sums land after the per-row parts of the workspace, or are
+     * added to sums. */
+    cl_ulong oo = sums ? sums->offset : 3 * rows;
+    cl_uint accumulate = sums != NULL;
+    float fcount = (float)count;
+    cl_mem out = sums ? sums->buf : ws;
+    nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(out), NNACT_ARG(oo),
+                         NNACT_LOCAL(L * sizeof(float)), NNACT_ARG(accumulate),
+                         NNACT_ARG(fcount)};
     if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, L, L, sizeof rargs / sizeof rargs[0],
-                           rargs)) != NNACT_OK)
+                           rargs)) != NNACT_OK || sums)
         return st;
-    float sums[3];
+    float got[3];
     cl_int err = clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, oo * sizeof(float),
-                                     sizeof sums, sums, 0, NULL, NULL);
+                                     sizeof got, got, 0, NULL, NULL);
     if (err != CL_SUCCESS)
         return nnact_fail_cl(err, "nnact_loss_eval: reading the loss");
-    if (sums[2] > 0.0f) {
+    if (got[2] > 0.0f) {
         /* Find the first bad row for the message (rare path: read them all). */
         size_t first = rows;
         float *marks = malloc(rows * sizeof *marks);
@@ -163,11 +169,54 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss,
         free(marks);
         return nnact_fail(NNACT_ERR_INVALID_ARG,
                           "%s: target holds %.0f label(s) that are not integers in "
-                          "[0, %zu); first at row %zu", fn, (double)sums[2], cols, first);
+                          "[0, %zu); first at row %zu", fn, (double)got[2], cols, first);
     }
     if (value)
-        *value = (float)((double)sums[0] / count);
+        *value = (float)((double)got[0] / count);
     if (accuracy)
-        *accuracy = (float)((double)sums[1] / (double)rows);
+        *accuracy = (float)((double)got[1] / (double)rows);
+    return NNACT_OK;
+}
+
+nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
+                             const nnact_tensor *target, float *value, float *accuracy,
+                             nnact_tensor *grad)
+{
+    return run_loss(ctx, loss, pred, target, value, accuracy, grad, NULL, "nnact_loss_eval");
+}
+
+nnact_status nnact_loss_accumulate(nnact_ctx *ctx, const nnact_loss *loss,
+                                   const nnact_tensor *pred, const nnact_tensor *target,
+                                   nnact_tensor *sums, nnact_tensor *grad)
+{
+    const char *fn = "nnact_loss_accumulate";
+    nnact_status st = nnact_check_ctx(ctx, fn);
+    if (st == NNACT_OK)
+        st = nnact_check_tensor(ctx, sums, fn, "sums");
+    if (st == NNACT_OK && (sums->rows != 1 || sums->cols != NNACT_LOSS_SUMS))
+        st = nnact_fail(NNACT_ERR_SHAPE, "%s: sums is %zux%zu (want 1x%d)", fn, sums->rows,
+                        sums->cols, NNACT_LOSS_SUMS);
+    return st == NNACT_OK ? run_loss(ctx, loss, pred, target, NULL, NULL, grad, sums, fn) : st;
+}
+
+nnact_status nnact_loss_sums_read(const nnact_tensor *sums, float *value, float *accuracy)
+{
+    const char *fn = "nnact_loss_sums_read";
+    if (!sums)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: sums is NULL", fn);
+    if (sums->rows != 1 || sums->cols != NNACT_LOSS_SUMS)
+        return nnact_fail(NNACT_ERR_SHAPE, "%s: sums is %zux%zu (want 1x%d)", fn, sums->rows,
+                          sums->cols, NNACT_LOSS_SUMS);
+    float s[NNACT_LOSS_SUMS];
+    nnact_status st = nnact_tensor_read(sums, s);
+    if (st != NNACT_OK)
+        return st;
+    if (s[2] > 0.0f)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %.0f label(s) since the sums were "
+                          "zeroed were not integers in [0, classes)", fn, (double)s[2]);
+    if (value)
+        *value = s[3] > 0.0f ? s[0] / s[3] : 0.0f;
+    if (accuracy)
+        *accuracy = s[4] > 0.0f ? s[1] / s[4] : 0.0f;
     return NNACT_OK;
 }

@@ -245,7 +245,8 @@ nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x, nnact_tens
 /* Forward plus loss; with grad, the loss gradient lands in the last dy. */
 static nnact_status forward_loss(nnact_mlp *m, const nnact_tensor *x,
                                  const nnact_tensor *target, const nnact_loss *loss,
-                                 bool grad, float *value, float *accuracy, const char *fn)
+                                 bool grad, float *value, float *accuracy,
+                                 nnact_tensor *sums, const char *fn)
 {
     nnact_status st;
     if ((st = check_input(m, x, fn)) != NNACT_OK ||
@@ -263,16 +264,19 @@ static nnact_status forward_loss(nnact_mlp *m, const nnact_tensor *x,
         l.kind = NNACT_LOSS_SOFTMAX_CCE;
         l.temperature = last->act.alpha;
     }
+    if (sums)
+        return nnact_loss_accumulate(m->ctx, &l, fuse ? last->z : last->y, target, sums,
+                                     grad ? last->dy : NULL);
     return nnact_loss_eval(m->ctx, &l, fuse ? last->z : last->y, target, value, accuracy,
                            grad ? last->dy : NULL);
 }
 
-nnact_status nnact_mlp_backprop(nnact_mlp *mlp, const nnact_tensor *x,
-                                const nnact_tensor *target, const nnact_loss *loss,
-                                float *loss_value, float *accuracy)
+/* Forward, loss (read back, or added to sums) and every layer's gradients. */
+static nnact_status backprop(nnact_mlp *mlp, const nnact_tensor *x, const nnact_tensor *target,
+                             const nnact_loss *loss, float *loss_value, float *accuracy,
+                             nnact_tensor *sums, const char *fn)
 {
-    const char *fn = "nnact_mlp_backprop";
-    nnact_status st = forward_loss(mlp, x, target, loss, true, loss_value, accuracy, fn);
+    nnact_status st = forward_loss(mlp, x, target, loss, true, loss_value, accuracy, sums, fn);
     bool fuse = st == NNACT_OK && fused_softmax(mlp, loss);
     for (size_t i = mlp ? mlp->depth : 0; i-- > 0 && st == NNACT_OK;) {
         mlp_layer *L = &mlp->layers[i];
@@ -283,6 +287,13 @@ nnact_status nnact_mlp_backprop(nnact_mlp *mlp, const nnact_tensor *x,
                                   L->y, L->dy, L->dW, L->db, dx);
     }
     return st;
+}
+
+nnact_status nnact_mlp_backprop(nnact_mlp *mlp, const nnact_tensor *x,
+                                const nnact_tensor *target, const nnact_loss *loss,
+                                float *loss_value, float *accuracy)
+{
+    return backprop(mlp, x, target, loss, loss_value, accuracy, NULL, "nnact_mlp_backprop");
 }
 
 static nnact_status ensure_state(nnact_mlp *m, const nnact_optim *opt)
@@ -342,10 +353,22 @@ nnact_status nnact_mlp_train_step(nnact_mlp *mlp, const nnact_tensor *x,
     return st == NNACT_OK ? nnact_mlp_apply(mlp, opt) : st;
 }
 
+nnact_status nnact_mlp_train_step_accumulate(nnact_mlp *mlp, const nnact_tensor *x,
+                                             const nnact_tensor *target,
+                                             const nnact_loss *loss, const nnact_optim *opt,
+                                             nnact_tensor *sums)
+{
+    const char *fn = "nnact_mlp_train_step_accumulate";
+    if (!sums)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: sums is NULL", fn);
+    nnact_status st = backprop(mlp, x, target, loss, NULL, NULL, sums, fn);
+    return st == NNACT_OK ? nnact_mlp_apply(mlp, opt) : st;
+}
+
 nnact_status nnact_mlp_evaluate(nnact_mlp *mlp, const nnact_tensor *x,
                                 const nnact_tensor *target, const nnact_loss *loss,
                                 float *loss_value, float *accuracy)
 {
-    return forward_loss(mlp, x, target, loss, false, loss_value, accuracy,
+    return forward_loss(mlp, x, target, loss, false, loss_value, accuracy, NULL,
                         "nnact_mlp_evaluate");
 }

@@ -21,6 +21,7 @@ static const family_def families[NNACT_FAMILY_COUNT] = {
                                       nnact_cl_act_formulas_cl, nnact_cl_dense_cl}},
     [NNACT_FAMILY_LOSS] = {"loss", {nnact_cl_common_cl, nnact_cl_loss_cl}},
     [NNACT_FAMILY_OPTIM] = {"optim", {nnact_cl_common_cl, nnact_cl_optim_cl}},
+    [NNACT_FAMILY_DATA] = {"data", {nnact_cl_common_cl, nnact_cl_gather_cl}},
 };
 
 typedef struct kernel_def {
@@ -53,6 +54,7 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_loss_reduce] = {NNACT_FAMILY_LOSS, "loss_reduce"},
     [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},
     [NNACT_K_optim_adam] = {NNACT_FAMILY_OPTIM, "optim_adam"},
+    [NNACT_K_gather_rows] = {NNACT_FAMILY_DATA, "gather_rows"},
 };
 #undef ACT_KERNEL_DEFS
 

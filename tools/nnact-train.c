@@ -19,6 +19,7 @@
 
 typedef struct options {
     const char *data, *layers, *act, *optimizer, *device, *save, *load, *history, *schedule;
+    const char *tune;
     int epochs, batch;
     float lr;
     uint64_t seed;
@@ -43,6 +44,9 @@ static void usage(FILE *f)
         "  --save FILE         save the trained model\n"
         "  --load FILE         start from a saved model; with no --epochs, only evaluate\n"
         "  --history FILE.csv  per-epoch loss and accuracy\n"
+        "  --tune auto|off|fast|full  CLBlast tuning before training (default auto:\n"
+        "                      the fast level, ~30 s once, when the device has neither a\n"
+        "                      tuning file nor an entry in the shipped database)\n"
         "  --profile           device time per kernel category vs wall time\n"
         "                      (training only; sets NNACT_PROFILE=1)\n");
 }
@@ -61,7 +65,7 @@ static int parse_int(const char *s, int *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     *o = (options){.data = NULL, .layers = "784,256,128,10", .act = "relu",
-                   .optimizer = "adam", .schedule = "cosine", .epochs = 10, .batch = 128, .lr = -1, .seed = 42};
+                   .optimizer = "adam", .schedule = "cosine", .tune = "auto", .epochs = 10, .batch = 128, .lr = -1, .seed = 42};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -86,6 +90,11 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(a, "--save")) o->save = v;
         else if (!strcmp(a, "--load")) o->load = v;
         else if (!strcmp(a, "--history")) o->history = v;
+        else if (!strcmp(a, "--tune")) {
+            o->tune = v;
+            ok = !strcmp(v, "auto") || !strcmp(v, "off") || !strcmp(v, "fast") ||
+                 !strcmp(v, "full");
+        }
         else if (!strcmp(a, "--schedule")) {
             o->schedule = v;
             ok = !strcmp(v, "cosine") || !strcmp(v, "constant");
@@ -155,6 +164,60 @@ static void progress(int epoch, int epochs, size_t done, size_t total, double ra
     fflush(stdout);
 }
 
+/* The tuner's progress as a bar on a terminal, else a line per step. */
+static void tune_progress(void *user, double fraction, const char *what)
+{
+    if (*(const int *)user) {
+        const int width = 30, fill = (int)(fraction * width + 0.5);
+        printf("\r\033[K  tuning [%.*s%*s] %3.0f%%  %.60s", fill,
+               "==============================", width - fill, "", fraction * 100, what);
+    } else {
+        printf("  tuning: %s\n", what);
+    }
+    fflush(stdout);
+}
+
+/* --tune: auto tunes at the fast level only when the device has neither a
+ * tuning file nor a shipped database entry (CLBlast's defaults are several
+ * times slower on CPUs); the result is saved, so this happens once. */
+static nnact_status maybe_tune(nnact_ctx *ctx, const char *how, int tty)
+{
+    nnact_tune_level level = !strcmp(how, "full") ? NNACT_TUNE_FULL
+                           : !strcmp(how, "fast") ? NNACT_TUNE_FAST
+                           : !strcmp(how, "off")  ? NNACT_TUNE_OFF
+                           : nnact_ctx_tuning_source(ctx) == NNACT_TUNING_NONE ? NNACT_TUNE_FAST
+                                                                              : NNACT_TUNE_OFF;
+    if (level == NNACT_TUNE_OFF)
+        return NNACT_OK;
+    printf("Tuning CLBlast for '%s' at the %s level (once; saved for later runs; "
+           "--tune off skips it)\n", nnact_ctx_device(ctx)->device_name,
+           level == NNACT_TUNE_FAST ? "fast" : "full");
+    fflush(stdout);
+    double t0 = now();
+    nnact_status st = nnact_tune(ctx, level, tune_progress, &tty);
+    if (tty)
+        printf("\r\033[K");
+    if (st == NNACT_OK)
+        printf("Tuned in %.1f s: %s\n", now() - t0, nnact_ctx_tuning(ctx));
+    return st;
+}
+
+/* Runs the model once on a batch so that the first epoch does not pay for
+ * compiling kernels (CLBlast's GEMM program takes seconds on pocl the first
+ * time on a machine; pocl caches it after). */
+static nnact_status warm_up(nnact_mlp *mlp, const nnact_tensor *x, const nnact_tensor *y,
+                            const nnact_loss *loss)
+{
+    printf("Preparing kernels for this device (compiled once, then cached)... ");
+    fflush(stdout);
+    double t0 = now();
+    float l, a;
+    nnact_status st = nnact_mlp_evaluate(mlp, x, y, loss, &l, &a);
+    if (st == NNACT_OK)
+        printf("%.1f s\n", now() - t0);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -164,8 +227,8 @@ int main(int argc, char **argv)
     nnact_ctx *ctx = NULL;
     nnact_mlp *mlp = NULL;
     dataset train = {0}, test = {0};
-    nnact_tensor *xb = NULL, *yb = NULL, *xt = NULL, *yt = NULL;
-    float *hx = NULL, *hy = NULL;
+    nnact_tensor *xb = NULL, *yb = NULL, *xt = NULL, *yt = NULL, *xtr = NULL, *ytr = NULL,
+                 *sums = NULL;
     size_t *perm = NULL;
     FILE *hist = NULL;
     const char *dsname = "fashion-mnist";
@@ -236,17 +299,26 @@ int main(int argc, char **argv)
     nnact_loss loss;
     TRY(nnact_loss_from_name("sparse_cce", &loss));
 
+    const int tty = isatty(STDOUT_FILENO);
+    TRY(maybe_tune(ctx, o.tune, tty));
     const size_t B = (size_t)o.batch, F = sizes[0];
     TRY(nnact_tensor_create(ctx, B, F, &xb));
     TRY(nnact_tensor_create(ctx, B, 1, &yb));
+    /* The training set lives on the device; each step gathers its batch
+     * there by the epoch's permutation. */
+    if (train.n) {
+        TRY(nnact_tensor_create(ctx, train.n, F, &xtr));
+        TRY(nnact_tensor_create(ctx, train.n, 1, &ytr));
+        TRY(nnact_tensor_write(xtr, train.x));
+        TRY(nnact_tensor_write(ytr, train.labels));
+    }
+    TRY(nnact_tensor_create(ctx, 1, NNACT_LOSS_SUMS, &sums));
     TRY(nnact_tensor_create(ctx, test.n, F, &xt));
     TRY(nnact_tensor_create(ctx, test.n, 1, &yt));
     TRY(nnact_tensor_write(xt, test.x));
     TRY(nnact_tensor_write(yt, test.labels));
-    hx = malloc(B * F * sizeof *hx);
-    hy = malloc(B * sizeof *hy);
     perm = malloc((train.n ? train.n : 1) * sizeof *perm);
-    if (!hx || !hy || !perm) {
+    if (!perm) {
         fprintf(stderr, "nnact-train: out of host memory\n");
         goto out;
     }
@@ -265,7 +337,6 @@ int main(int argc, char **argv)
            o.act, o.optimizer, (double)opt.lr, o.schedule, B, dev->device_name, train.n,
            test.n);
 
-    const int tty = isatty(STDOUT_FILENO);
     const float base_lr = opt.lr;
     const bool cosine = !strcmp(o.schedule, "cosine");
     const double total_steps = (double)o.epochs * (double)(train.n / B);
@@ -288,28 +359,32 @@ int main(int argc, char **argv)
             perm[i - 1] = perm[j], perm[j] = t;
         }
         size_t nb = o.profile ? nnact_ctx_profile(ctx, prof_before, PROF_MAX) : 0;
-        double t0 = now(), loss_sum = 0, acc_sum = 0;
+        if (e == 1 && train.n >= B) {
+            TRY(nnact_tensor_gather_rows(xb, xtr, perm));
+            TRY(nnact_tensor_gather_rows(yb, ytr, perm));
+            TRY(warm_up(mlp, xb, yb, &loss));
+        }
+        double t0 = now();
+        float train_loss = 0, train_acc = 0;
         size_t seen = 0;
+        TRY(nnact_tensor_fill(sums, 0.0f));
         for (size_t start = 0; start + B <= train.n; start += B) { /* full batches */
-            for (size_t r = 0; r < B; r++) {
-                memcpy(hx + r * F, train.x + perm[start + r] * F, F * sizeof *hx);
-                hy[r] = train.labels[perm[start + r]];
-            }
-            TRY(nnact_tensor_write(xb, hx));
-            TRY(nnact_tensor_write(yb, hy));
-            float l, a;
+            TRY(nnact_tensor_gather_rows(xb, xtr, perm + start));
+            TRY(nnact_tensor_gather_rows(yb, ytr, perm + start));
             if (cosine)
                 opt.lr = (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979 *
                                                           (double)step / total_steps)));
             step++;
-            TRY(nnact_mlp_train_step(mlp, xb, yb, &loss, &opt, &l, &a));
-            loss_sum += (double)l * (double)B;
-            acc_sum += (double)a * (double)B;
+            /* loss and accuracy add up on the device: no wait per step */
+            TRY(nnact_mlp_train_step_accumulate(mlp, xb, yb, &loss, &opt, sums));
             seen += B;
-            if (tty && (seen / B) % 16 == 0)
+            if (tty && (seen / B) % 16 == 0) {
+                TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc));
                 progress(e, o.epochs, seen, train.n - train.n % B,
-                         (double)seen / (now() - t0), loss_sum / (double)seen);
+                         (double)seen / (now() - t0), train_loss);
+            }
         }
+        TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc));
         if (o.profile) {
             size_t na = nnact_ctx_profile(ctx, prof_after, PROF_MAX);
             for (size_t i = 0; i < na && i < PROF_MAX; i++) {
@@ -331,16 +406,16 @@ int main(int argc, char **argv)
         float tl;
         TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
         test_loss = tl;
-        last_loss = seen ? loss_sum / (double)seen : 0;
+        last_loss = train_loss;
         if (tty)
             printf("\r\033[K");
         printf("epoch %2d/%d  train loss %.4f  train acc %.4f  test acc %.4f  "
-               "%.0f samples/s  %.2f s\n", e, o.epochs, last_loss,
-               seen ? acc_sum / (double)seen : 0, (double)test_acc,
+               "%.0f samples/s  %.2f s\n", e, o.epochs, last_loss, (double)train_acc,
+               (double)test_acc,
                (double)seen / secs, secs);
         if (hist)
-            fprintf(hist, "%d,%.6f,%.6f,%.6f,%.6f,%.3f\n", e, last_loss,
-                    seen ? acc_sum / (double)seen : 0, test_loss, (double)test_acc, secs);
+            fprintf(hist, "%d,%.6f,%.6f,%.6f,%.6f,%.3f\n", e, last_loss, (double)train_acc,
+                    test_loss, (double)test_acc, secs);
         fflush(stdout);
     }
     if (o.epochs == 0) {
@@ -375,8 +450,9 @@ int main(int argc, char **argv)
 out:
     if (hist)
         fclose(hist);
-    free(hx), free(hy), free(perm);
+    free(perm);
     nnact_tensor_destroy(xb), nnact_tensor_destroy(yb);
+    nnact_tensor_destroy(xtr), nnact_tensor_destroy(ytr), nnact_tensor_destroy(sums);
     nnact_tensor_destroy(xt), nnact_tensor_destroy(yt);
     dataset_free(&train), dataset_free(&test);
     nnact_mlp_destroy(mlp);
