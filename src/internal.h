@@ -236,6 +236,10 @@ nnact_status nnact_tuning_parse(const char *text, const char *origin, nnact_para
 bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
                           const char *clblast, char *params, size_t pcap, char *cls,
                           size_t ccap);
+/* The database text: NNACT_TUNING_DB=FILE, else the one built in (origin
+ * says which); NULL when switched off (NNACT_TUNING_DB=0). *owned is set
+ * when it must be freed. */
+const char *nnact_tuning_database(char **owned, char *origin, size_t cap);
 /* At context creation: chooses the parameter source (see tuning.c) and
  * keeps the text for the first SGEMM. */
 nnact_status nnact_load_tuning(nnact_ctx *ctx);

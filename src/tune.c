@@ -9,7 +9,6 @@
  * time budget, and among sets within 3 % of the fastest the one that
  * compiled fastest wins: users pay that compile once on their first run. */
 #include "internal.h"
-#include "tuning_db.h"
 
 #include <clblast_c.h>
 #include <ctype.h>
@@ -164,6 +163,24 @@ static double time_shape(tuner *t, shape *s, int reps)
     return best;
 }
 
+static int param(const char *set, const char *name)
+{
+    char key[24];
+    snprintf(key, sizeof key, " %s=", name);
+    const char *p = strstr(set, key);
+    return p ? atoi(p + strlen(key)) : -1;
+}
+
+/* Sets known to compute wrong results, which on a CPU device can also write
+ * past their buffers into host memory (seen: heap corruption on pocl), so
+ * they are never run: GEMMK=1 with MWG != NWG before CLBlast 1.6.3. */
+static bool known_bad(const char *params)
+{
+    bool fixed = CLBLAST_VERSION_MAJOR * 10000 + CLBLAST_VERSION_MINOR * 100 +
+                 CLBLAST_VERSION_PATCH >= 10603;
+    return !fixed && param(params, "GEMMK") == 1 && param(params, "MWG") != param(params, "NWG");
+}
+
 /* Applies params and measures them: compile is the first call's seconds,
  * the result the weighted time of a training step's products; INFINITY when
  * CLBlast refuses the set or any shape computes a wrong result. */
@@ -171,6 +188,11 @@ static double try_params(tuner *t, const char *params, int reps, double *compile
                          size_t cap)
 {
     *compile = 0;
+    if (known_bad(params)) {
+        snprintf(why, cap, "rejected: GEMMK=1 with MWG != NWG computes wrong results in "
+                 "CLBlast before 1.6.3");
+        return INFINITY;
+    }
     if (nnact_clblast_override(t->ctx, params)) {
         snprintf(why, cap, "rejected by CLBlast: %s", nnact_last_error());
         return INFINITY;
@@ -212,11 +234,14 @@ static bool xgemm_entry(const char *text, char *out, size_t cap)
     return true;
 }
 
-/* The Xgemm sets of the shipped database (every class: each was validated
- * on some device, and neighbouring CPU generations share good shapes). */
+/* The Xgemm sets of the database (every class: each was validated on some
+ * device, and neighbouring CPU generations share good shapes). */
 static void database_sets(char (*cand)[CAND_LEN], size_t *n)
 {
-    char *db = strdup(nnact_tuning_db), *save = NULL;
+    char *owned, origin[2100];
+    const char *text = nnact_tuning_database(&owned, origin, sizeof origin);
+    char *db = text ? strdup(text) : NULL, *save = NULL;
+    free(owned);
     for (char *line = db ? strtok_r(db, "\n", &save) : NULL; line;
          line = strtok_r(NULL, "\n", &save)) {
         char x[CAND_LEN];
@@ -265,13 +290,6 @@ static void grid_sets(char (*cand)[CAND_LEN], size_t *n, bool fast)
                  "KWI=2 VWM=8 VWN=8 STRM=0 STRN=0 SA=0 SB=0 KREG=1");
 }
 
-static int param(const char *set, const char *name)
-{
-    char key[24];
-    snprintf(key, sizeof key, " %s=", name);
-    const char *p = strstr(set, key);
-    return p ? atoi(p + strlen(key)) : -1;
-}
 
 /* Sets one step away from a GEMMK=1 winner (each of tile, threads, vector
  * widths and KREG halved or doubled), so the search refines around it. */

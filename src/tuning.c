@@ -254,9 +254,7 @@ bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
     return found;
 }
 
-/* The database text: NNACT_TUNING_DB=FILE, else the one built in; NULL when
- * switched off (NNACT_TUNING_DB=0). *owned is set when it must be freed. */
-static const char *database(char **owned, char *origin, size_t cap)
+const char *nnact_tuning_database(char **owned, char *origin, size_t cap)
 {
     *owned = NULL;
     const char *env = getenv("NNACT_TUNING_DB");
@@ -294,7 +292,7 @@ static nnact_status set_pending(nnact_ctx *ctx, const char *text, const char *or
 static nnact_status load_database(nnact_ctx *ctx)
 {
     char *owned, origin[2100], params[2048], cls[300], v[32];
-    const char *db = database(&owned, origin, sizeof origin);
+    const char *db = nnact_tuning_database(&owned, origin, sizeof origin);
     clblast_version(v, sizeof v);
     nnact_status st = NNACT_OK;
     if (db && nnact_tuning_db_find(db, &ctx->info, v, params, sizeof params, cls, sizeof cls)) {

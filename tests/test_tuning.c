@@ -1,9 +1,13 @@
-/* CLBlast tuning files: saved atomically per device, loaded by new contexts,
- * and any file that does not fit (another device's key, garbage) is a miss,
- * never an error. Every test points NNACT_CACHE_DIR at a fresh directory. */
+/* CLBlast tuning: files saved atomically per device and loaded by new
+ * contexts, the shipped class database behind them, and the tuner. Any file
+ * or entry that does not fit (another device's key or class, another
+ * CLBlast version, garbage) is a miss, never an error. Every test points
+ * NNACT_CACHE_DIR at a fresh directory and reads the database from a file
+ * it writes (or none), so results do not depend on the machine's class. */
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
+#include <clblast_c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -15,6 +19,10 @@ static const char *good =
     "KREG=4 KWG=1 KWI=1 SA=0 SB=0 STRM=0 STRN=0\nGemmRoutine XGEMM_MIN_INDIRECT_SIZE=1";
 
 #define dir tu_tmpdir
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CLBLAST_V STR(CLBLAST_VERSION_MAJOR) "." STR(CLBLAST_VERSION_MINOR) "." \
+    STR(CLBLAST_VERSION_PATCH)
 
 static void fresh_dir(void)
 {
@@ -22,6 +30,7 @@ static void fresh_dir(void)
     setenv("NNACT_CACHE_DIR", dir, 1);
     unsetenv("NNACT_TUNING");
     unsetenv("NNACT_CLBLAST_PARAMS");
+    setenv("NNACT_TUNING_DB", "0", 1);
 }
 
 static void clean_dir(void) { tu_tmpdir_teardown(); }
@@ -102,7 +111,7 @@ START_TEST(foreign_or_corrupt_files_are_misses)
     TU_OK(nnact_tuning_path(ctx, path, sizeof path));
     nnact_ctx_destroy(ctx);
     static const char *bad[] = {
-        "# key: device=some other device; driver=1; platform=x; clblast=1.5.3\nXgemm MWG=7\n",
+        "# key: device=some other device; driver=1; platform=x; clblast=" CLBLAST_V "\nXgemm MWG=7\n",
         "\x01\x02garbage without a key\n",
         "",
     };
@@ -228,6 +237,165 @@ START_TEST(program_binary_cache)
 }
 END_TEST
 
+/* Writes a database file of the given lines and points NNACT_TUNING_DB at it. */
+static void use_db(const char *text)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/test.db", dir);
+    write_file(path, text);
+    setenv("NNACT_TUNING_DB", path, 1);
+}
+
+static const char *device_name(void)
+{
+    static nnact_device_info info;
+    TU_OK(nnact_device_select(NULL, &info));
+    return info.device_name;
+}
+
+START_TEST(database_lookup_order)
+{
+    fresh_dir();
+    char line[4096];
+    /* an entry for this device: used when there is no tuning file */
+    snprintf(line, sizeof line, "# comment\nname=%s | cu=* | clblast=" CLBLAST_V " | %s\n",
+             device_name(), "Xgemm GEMMK=1 MWG=128 NWG=128 MDIMC=4 NDIMC=16 MDIMA=4 "
+             "NDIMB=16 VWM=8 VWN=2 KREG=4 KWG=1 KWI=1 SA=0 SB=0 STRM=0 STRN=0; "
+             "GemmRoutine XGEMM_MIN_INDIRECT_SIZE=1");
+    use_db(line);
+    nnact_ctx *ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_SHIPPED);
+    ck_assert_msg(strstr(nnact_ctx_tuning(ctx), "test.db"), "got '%s'", nnact_ctx_tuning(ctx));
+    check_gemm(ctx);
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_SHIPPED); /* CLBlast took it */
+    /* the user's file wins over the database */
+    TU_OK(nnact_tuning_save(ctx, good));
+    nnact_ctx_destroy(ctx);
+    ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_FILE);
+    nnact_ctx_destroy(ctx);
+    /* NNACT_TUNING=0: neither */
+    setenv("NNACT_TUNING", "0", 1);
+    ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_NONE);
+    nnact_ctx_destroy(ctx);
+    unsetenv("NNACT_TUNING");
+    clean_dir();
+
+    /* a class prefix matches; a prefix must match from the start */
+    fresh_dir();
+    snprintf(line, sizeof line, "name-prefix=%.5s | cu=* | clblast=" CLBLAST_V " | %s\n",
+             device_name(), good);
+    use_db(line);
+    ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_SHIPPED);
+    ck_assert_msg(strstr(nnact_ctx_tuning(ctx), "name-prefix="), "got '%s'",
+                  nnact_ctx_tuning(ctx));
+    nnact_ctx_destroy(ctx);
+    clean_dir();
+}
+END_TEST
+
+START_TEST(foreign_stale_or_corrupt_entries_are_misses)
+{
+    fresh_dir();
+    const char *dev = device_name();
+    char bad[8][1024];
+    size_t n = 0;
+    snprintf(bad[n++], 1024, "name=some other device | cu=* | clblast=" CLBLAST_V " | %s", good);
+    snprintf(bad[n++], 1024, "name-prefix=%s-and-more | cu=* | clblast=" CLBLAST_V " | %s", dev, good);
+    snprintf(bad[n++], 1024, "name=%s | cu=* | clblast=0.9.0 | %s", dev, good); /* stale */
+    snprintf(bad[n++], 1024, "name=%s | cu=4096 | clblast=" CLBLAST_V " | %s", dev, good);
+    snprintf(bad[n++], 1024, "name=%s | cu=* | clblast=" CLBLAST_V " | NoSuchKernel A=1", dev);
+    snprintf(bad[n++], 1024, "name=%s | cu=* | clblast=" CLBLAST_V " | Xgemm MWG", dev);
+    snprintf(bad[n++], 1024, "name=%s | clblast=" CLBLAST_V " | %s", dev, good); /* a field short */
+    snprintf(bad[n++], 1024, "\x01\x02 garbage | | | |");
+    for (size_t i = 0; i < n; i++) {
+        use_db(bad[i]);
+        nnact_ctx *ctx = make_ctx();
+        ck_assert_msg(nnact_ctx_tuning_source(ctx) == NNACT_TUNING_NONE, "entry %zu ('%s'): "
+                      "got '%s'", i, bad[i], nnact_ctx_tuning(ctx));
+        nnact_ctx_destroy(ctx);
+    }
+    /* a set CLBlast refuses at the first SGEMM: CLBlast's own, still correct */
+    char line[1024];
+    snprintf(line, sizeof line, "name=%s | cu=* | clblast=" CLBLAST_V " | Xgemm NO_SUCH_PARAMETER=1",
+             dev);
+    use_db(line);
+    nnact_ctx *ctx = make_ctx();
+    check_gemm(ctx);
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_NONE);
+    ck_assert_msg(strstr(nnact_ctx_tuning(ctx), "refused"), "got '%s'", nnact_ctx_tuning(ctx));
+    nnact_ctx_destroy(ctx);
+    /* a database file that cannot be read: no database */
+    setenv("NNACT_TUNING_DB", "/nonexistent/tuning.db", 1);
+    ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_NONE);
+    nnact_ctx_destroy(ctx);
+    clean_dir();
+}
+END_TEST
+
+/* Collects the tuner's messages. */
+static char tune_log[16384];
+static double last_fraction;
+static void collect(void *user, double fraction, const char *what)
+{
+    (void)user;
+    ck_assert_msg(fraction >= 0 && fraction <= 1, "fraction %g", fraction);
+    last_fraction = fraction;
+    size_t len = strlen(tune_log);
+    snprintf(tune_log + len, sizeof tune_log - len, "%s\n", what);
+}
+
+START_TEST(fast_tune_validates_every_candidate)
+{
+    fresh_dir();
+    /* CLBlast 1.5.3 computes garbage with GEMMK=1 and MWG != NWG (and can
+     * write past its buffers: heap corruption on pocl): offered as a
+     * database set, the tuner must refuse to run it. Every set it runs is
+     * validated on every shape; the winner is checked below. */
+    use_db("name=elsewhere | cu=* | clblast=" CLBLAST_V " | Xgemm GEMMK=1 MWG=64 NWG=128 MDIMC=4 "
+           "NDIMC=16 MDIMA=4 NDIMB=16 VWM=8 VWN=2 KREG=4 KWG=1 KWI=1 SA=0 SB=0 STRM=0 "
+           "STRN=0\n");
+    nnact_ctx *ctx = make_ctx();
+    TU_FAILS(nnact_tune(NULL, NNACT_TUNE_FAST, NULL, NULL), NNACT_ERR_INVALID_ARG, "ctx");
+    TU_FAILS(nnact_tune(ctx, (nnact_tune_level)7, NULL, NULL), NNACT_ERR_INVALID_ARG, "level");
+    TU_OK(nnact_tune(ctx, NNACT_TUNE_OFF, collect, NULL)); /* does nothing */
+    char path[2400];
+    TU_OK(nnact_tuning_path(ctx, path, sizeof path));
+    ck_assert_int_ne(access(path, R_OK), 0);
+    ck_assert_str_eq(tune_log, "");
+
+    TU_OK(nnact_tune(ctx, NNACT_TUNE_FAST, collect, NULL));
+    ck_assert_msg(strstr(tune_log, "set 1/") && strstr(tune_log, "skipped: rejected") &&
+                  strstr(tune_log, "MWG != NWG"), "the bad set was not rejected:\n%s",
+                  tune_log);
+    ck_assert_msg(last_fraction == 1.0, "last fraction %g", last_fraction);
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_FILE);
+    ck_assert_int_eq(access(path, R_OK), 0);
+    check_gemm(ctx);
+    nnact_ctx_destroy(ctx);
+    /* the saved file is the next context's, and its database line parses */
+    ctx = make_ctx();
+    ck_assert_int_eq(nnact_ctx_tuning_source(ctx), NNACT_TUNING_FILE);
+    char db[4096];
+    TU_OK(nnact_tuning_db_line(ctx, good, db, sizeof db));
+    ck_assert_msg(strstr(db, " | cu=* | clblast=") && !strchr(db, '\n'), "line '%s'", db);
+    use_db(db);
+    setenv("NNACT_TUNING", "1", 1);
+    nnact_ctx_destroy(ctx);
+    remove(path);
+    ctx = make_ctx();
+    ck_assert_msg(nnact_ctx_tuning_source(ctx) == NNACT_TUNING_SHIPPED,
+                  "the database line '%s' did not match this device: %s", db,
+                  nnact_ctx_tuning(ctx));
+    nnact_ctx_destroy(ctx);
+    unsetenv("NNACT_TUNING");
+    clean_dir();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tuning");
@@ -236,6 +404,9 @@ int main(void)
     tcase_add_test(tc, foreign_or_corrupt_files_are_misses);
     tcase_add_test(tc, environment_and_errors);
     tcase_add_test(tc, program_binary_cache);
+    tcase_add_test(tc, database_lookup_order);
+    tcase_add_test(tc, foreign_stale_or_corrupt_entries_are_misses);
+    tcase_add_test(tc, fast_tune_validates_every_candidate);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
