@@ -640,6 +640,77 @@ START_TEST(bad_labels)
 }
 END_TEST
 
+/* Sums added on the device over several batches give the mean that the
+ * per-batch results give (weighted by each batch's divisor), the same
+ * gradients bit for bit, and bad labels are counted, then reported. */
+START_TEST(accumulate_matches_eval)
+{
+    const nnact_loss_kind kind = (nnact_loss_kind)(_i / 2);
+    const int labels = _i % 2;
+    static const size_t batch_rows[] = {7, 129, 1};
+    const size_t C = 10;
+    rng_state = 4242 + (uint64_t)_i;
+    nnact_loss l;
+    TU_OK(nnact_loss_from_name(nnact_loss_name(kind), &l));
+    nnact_tensor *S = tu_tensor(1, NNACT_LOSS_SUMS, NULL);
+    TU_OK(nnact_tensor_fill(S, 0.0f));
+    double loss_sum = 0, count = 0, correct = 0, rows = 0;
+    for (size_t b = 0; b < 3; b++) {
+        const size_t R = batch_rows[b];
+        float *pred = tu_xmalloc(R * C * 4), *t = tu_xmalloc(R * C * 4);
+        make_inputs(kind, labels, R, C, pred, t);
+        nnact_tensor *P = tu_tensor(R, C, pred), *T = tu_tensor(R, labels ? 1 : C, t),
+                     *G1 = tu_tensor(R, C, NULL), *G2 = tu_tensor(R, C, NULL);
+        float v, a;
+        TU_OK(nnact_loss_eval(tu_ctx, &l, P, T, &v, &a, G1));
+        TU_OK(nnact_loss_accumulate(tu_ctx, &l, P, T, S, G2));
+        const double n = per_element(kind) ? (double)R * C : (double)R;
+        loss_sum += (double)v * n, count += n, correct += (double)a * R, rows += R;
+        float *g1 = tu_read(G1), *g2 = tu_read(G2);
+        ck_assert_msg(!memcmp(g1, g2, R * C * 4), "%s: accumulate's gradient differs",
+                      nnact_loss_name(kind));
+        free(g1), free(g2), free(pred), free(t);
+        nnact_tensor_destroy(P), nnact_tensor_destroy(T);
+        nnact_tensor_destroy(G1), nnact_tensor_destroy(G2);
+    }
+    float v, a;
+    TU_OK(nnact_loss_sums_read(S, &v, &a));
+    ck_assert_msg(fabs(v - loss_sum / count) <= 1e-6 * fabs(loss_sum / count) + 1e-30,
+                  "%s %s: mean %.9g, want %.9g", nnact_loss_name(kind),
+                  labels ? "labels" : "dense", (double)v, loss_sum / count);
+    ck_assert_msg(fabs(a - correct / rows) <= 1e-6, "accuracy %g, want %g", (double)a,
+                  correct / rows);
+    if (labels) { /* a bad label: counted on the device, reported at the read */
+        float p[2 * 10] = {0}, lab[2] = {3.0f, 10.0f};
+        nnact_tensor *P = tu_tensor(2, C, p), *T = tu_tensor(2, 1, lab);
+        TU_OK(nnact_loss_accumulate(tu_ctx, &l, P, T, S, NULL));
+        TU_FAILS(nnact_loss_sums_read(S, &v, &a), NNACT_ERR_INVALID_ARG, "1 label(s)");
+        nnact_tensor_destroy(P), nnact_tensor_destroy(T);
+    }
+    nnact_tensor_destroy(S);
+}
+END_TEST
+
+START_TEST(accumulate_errors)
+{
+    nnact_loss l;
+    TU_OK(nnact_loss_from_name("mse", &l));
+    nnact_tensor *P = tu_tensor(3, 2, NULL), *S = tu_tensor(1, NNACT_LOSS_SUMS, NULL),
+                 *W = tu_tensor(1, 3, NULL);
+    TU_FAILS(nnact_loss_accumulate(tu_ctx, &l, P, P, NULL, NULL), NNACT_ERR_INVALID_ARG,
+             "sums is NULL");
+    TU_FAILS(nnact_loss_accumulate(tu_ctx, &l, P, P, W, NULL), NNACT_ERR_SHAPE, "sums is 1x3");
+    TU_FAILS(nnact_loss_accumulate(NULL, &l, P, P, S, NULL), NNACT_ERR_INVALID_ARG, "ctx");
+    TU_FAILS(nnact_loss_sums_read(NULL, NULL, NULL), NNACT_ERR_INVALID_ARG, "sums is NULL");
+    TU_FAILS(nnact_loss_sums_read(W, NULL, NULL), NNACT_ERR_SHAPE, "sums is 1x3");
+    float v = -1, a = -1; /* nothing added yet: zeros, not 0/0 */
+    TU_OK(nnact_tensor_fill(S, 0.0f));
+    TU_OK(nnact_loss_sums_read(S, &v, &a));
+    ck_assert(v == 0.0f && a == 0.0f);
+    nnact_tensor_destroy(P), nnact_tensor_destroy(S), nnact_tensor_destroy(W);
+}
+END_TEST
+
 START_TEST(shape_errors)
 {
     nnact_loss l;
@@ -797,12 +868,14 @@ int main(void)
     tcase_add_test(tc, extreme_logits);
     tcase_add_test(tc, clipped_probabilities);
     tcase_add_test(tc, views_at_offsets);
+    tcase_add_loop_test(tc, accumulate_matches_eval, 0, 2 * NNACT_LOSS_COUNT);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bad_labels);
     tcase_add_test(tc, shape_errors);
+    tcase_add_test(tc, accumulate_errors);
     tcase_add_test(tc, parameter_errors);
     tcase_add_test(tc, names);
     tcase_add_test(tc, zero_rows);

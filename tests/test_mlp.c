@@ -574,6 +574,50 @@ START_TEST(training_is_bit_reproducible)
 }
 END_TEST
 
+/* A step that adds its loss up on the device changes the parameters exactly
+ * as the step that reads it back, and its sums give the same mean loss. */
+START_TEST(accumulated_steps_match_read_back_steps)
+{
+    static const size_t sizes[] = {2, 16, 3};
+    static const char *const acts[] = {"tanh", "softmax"};
+    dataset tr;
+    ck_assert_int_eq(dataset_spiral(50, 3, 9, &tr), NNACT_OK);
+    enum { BATCH = 30, STEPS = 5 };
+    nnact_optim adam;
+    TU_OK(nnact_optim_from_name("adam", &adam));
+    nnact_loss loss;
+    TU_OK(nnact_loss_from_name("sparse_cce", &loss));
+    nnact_mlp *a = make_mlp(sizes, 3, acts, 3), *b = make_mlp(sizes, 3, acts, 3);
+    nnact_tensor *X = tu_tensor(BATCH, 2, NULL), *T = tu_tensor(BATCH, 1, NULL),
+                 *S = tu_tensor(1, NNACT_LOSS_SUMS, NULL);
+    TU_OK(nnact_tensor_fill(S, 0.0f));
+    double sum = 0, acc = 0;
+    for (size_t s = 0; s < STEPS; s++) {
+        TU_OK(nnact_tensor_write(X, tr.x + s * BATCH * 2));
+        TU_OK(nnact_tensor_write(T, tr.labels + s * BATCH));
+        float l, c;
+        TU_OK(nnact_mlp_train_step(a, X, T, &loss, &adam, &l, &c));
+        TU_OK(nnact_mlp_train_step_accumulate(b, X, T, &loss, &adam, S));
+        sum += l, acc += c;
+    }
+    float mean, macc;
+    TU_OK(nnact_loss_sums_read(S, &mean, &macc));
+    ck_assert_msg(fabs(mean - sum / STEPS) <= 1e-6 * fabs(sum / STEPS), "mean %.9g, want %.9g",
+                  (double)mean, sum / STEPS);
+    ck_assert_msg(fabs(macc - acc / STEPS) <= 1e-6, "accuracy %g, want %g", (double)macc,
+                  acc / STEPS);
+    size_t n;
+    float *pa = all_params(a, &n), *pb = all_params(b, &n);
+    ck_assert_msg(!memcmp(pa, pb, n * sizeof *pa), "parameters differ after the steps");
+    TU_FAILS(nnact_mlp_train_step_accumulate(b, X, T, &loss, &adam, NULL),
+             NNACT_ERR_INVALID_ARG, "sums is NULL");
+    free(pa), free(pb);
+    dataset_free(&tr);
+    nnact_tensor_destroy(X), nnact_tensor_destroy(T), nnact_tensor_destroy(S);
+    nnact_mlp_destroy(a), nnact_mlp_destroy(b);
+}
+END_TEST
+
 /* ---- model files --------------------------------------------------------------- */
 
 static void expect_same_model(nnact_mlp *a, nnact_mlp *b)
@@ -973,6 +1017,7 @@ int main(void)
     tcase_add_test(tc, spiral_reaches_high_accuracy);
     tcase_add_test(tc, seed_determines_weights);
     tcase_add_test(tc, training_is_bit_reproducible);
+    tcase_add_test(tc, accumulated_steps_match_read_back_steps);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("files");
