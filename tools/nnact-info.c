@@ -53,11 +53,20 @@ static int list_devices(const char *selector)
         nnact_ctx *ctx = NULL;
         char path[2400];
         if (nnact_ctx_create(&ctx, selector) == NNACT_OK) {
-            printf("CLBlast parameters: %s\n", nnact_ctx_tuning(ctx));
+            static const char *const source[] = {
+                [NNACT_TUNING_NONE] = "CLBlast's own (nothing tuned for this device; "
+                                      "nnact-train tunes at the fast level, or run "
+                                      "nnact-tune)",
+                [NNACT_TUNING_FILE] = "this device's tuning file",
+                [NNACT_TUNING_SHIPPED] = "the shipped database (this device's class)",
+                [NNACT_TUNING_ENV] = "NNACT_CLBLAST_PARAMS",
+                [NNACT_TUNING_OVERRIDE] = "nnact_clblast_override"};
+            printf("CLBlast parameters: %s\n  from %s\n", nnact_ctx_tuning(ctx),
+                   source[nnact_ctx_tuning_source(ctx)]);
             if (nnact_tuning_path(ctx, path, sizeof path) == NNACT_OK)
                 printf("Tuning file for this device: %s%s\n", path,
-                       strncmp(nnact_ctx_tuning(ctx), "tuned", 5) ? " (none yet: run "
-                       "nnact-tune)" : "");
+                       nnact_ctx_tuning_source(ctx) == NNACT_TUNING_FILE ? ""
+                                                                         : " (none)");
             nnact_ctx_destroy(ctx);
         }
     }
