@@ -19,6 +19,7 @@
 #include <clblast_c.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -204,16 +205,18 @@ static char *trim(char *s)
     return s;
 }
 
-/* Whether one "match" field fits the device: "name=EXACT" or
+/* How well one "match" field fits the device: "name=EXACT" best, then
  * "name-prefix=PREFIX" (pocl CPUs: "pthread-<LLVM CPU>-", the class of every
- * machine with that CPU generation). */
-static bool match_device(const char *field, const nnact_device_info *info)
+ * machine with that CPU generation) by its length, so "pthread-skylake-"
+ * does not take "pthread-skylake-avx512-" devices; 0 when it does not. */
+static size_t match_device(const char *field, const nnact_device_info *info)
 {
     if (!strncmp(field, "name=", 5))
-        return !strcmp(field + 5, info->device_name);
-    if (!strncmp(field, "name-prefix=", 12))
-        return field[12] && !strncmp(field + 12, info->device_name, strlen(field + 12));
-    return false;
+        return strcmp(field + 5, info->device_name) ? 0 : SIZE_MAX;
+    size_t n = strlen(field + 12);
+    if (!strncmp(field, "name-prefix=", 12) && n && !strncmp(field + 12, info->device_name, n))
+        return n;
+    return 0;
 }
 
 bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
@@ -223,9 +226,9 @@ bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
     char *copy = strdup(db ? db : "");
     if (!copy)
         return false;
-    bool found = false;
+    size_t best = 0;
     char *lsave = NULL;
-    for (char *line = strtok_r(copy, "\n", &lsave); line && !found;
+    for (char *line = strtok_r(copy, "\n", &lsave); line;
          line = strtok_r(NULL, "\n", &lsave)) {
         line = trim(line);
         if (!*line || *line == '#')
@@ -235,7 +238,8 @@ bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
         size_t nf = 0;
         for (char *t = strtok_r(line, "|", &fsave); t && nf < 4; t = strtok_r(NULL, "|", &fsave))
             f[nf++] = trim(t);
-        if (nf != 4 || strtok_r(NULL, "|", &fsave) || !match_device(f[0], info))
+        size_t fit = nf == 4 && !strtok_r(NULL, "|", &fsave) ? match_device(f[0], info) : 0;
+        if (fit <= best)
             continue;
         char *end;
         if (strncmp(f[1], "cu=", 3) ||
@@ -248,10 +252,10 @@ bool nnact_tuning_db_find(const char *db, const nnact_device_info *info,
             continue; /* corrupt: a miss */
         snprintf(params, pcap, "%s", f[3]);
         snprintf(cls, ccap, "%s, %s", f[0], f[1]);
-        found = true;
+        best = fit;
     }
     free(copy);
-    return found;
+    return best > 0;
 }
 
 const char *nnact_tuning_database(char **owned, char *origin, size_t cap)
