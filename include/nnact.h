@@ -311,7 +311,8 @@ typedef void (*nnact_tune_progress)(void *user, double fraction, const char *wha
  * serve (sets that compute wrong results are rejected), timed inside the real
  * SGEMM on the MLP's products, the fastest applied to the context and saved
  * as the device's tuning file. progress may be NULL. The library never tunes
- * unless asked. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_UNSUPPORTED (no
+ * unless asked. CLBlast keeps parameters per device for the whole process:
+ * do not run products on other contexts of the same device meanwhile. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_UNSUPPORTED (no
  * candidate computed correct results: CLBlast's defaults stay), NNACT_ERR_IO
  * (saving), those of nnact_gemm. */
 NNACT_API nnact_status nnact_tune(nnact_ctx *ctx, nnact_tune_level level,

@@ -332,8 +332,12 @@ static int choose(const result *r, size_t n)
 
 static nnact_status search(tuner *t, nnact_tune_level level, char *winner, size_t wcap)
 {
-    static char cand[MAX_CANDIDATES][CAND_LEN];
-    static result res[MAX_CANDIDATES];
+    char (*cand)[CAND_LEN] = malloc(MAX_CANDIDATES * sizeof *cand);
+    result *res = calloc(MAX_CANDIDATES, sizeof *res);
+    if (!cand || !res) {
+        free(cand), free(res);
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_tune: out of host memory");
+    }
     size_t n = 0;
     database_sets(cand, &n);
     /* The set that won on pocl AVX-512 and AVX2 machines in earlier searches. */
@@ -364,7 +368,8 @@ static nnact_status search(tuner *t, nnact_tune_level level, char *winner, size_
                    "in %.1f s)", c + 1, n, res[c].score * 1e3, res[c].compile);
         else
             report(t, frac, "set %zu/%zu skipped: %s", c + 1, n, why);
-        /* After the grid, refine around the best so far, once. */
+        /* After the grid, refine around the best so far, again after each
+         * round of neighbours, until none is new (a bounded hill climb). */
         if (level == NNACT_TUNE_FULL && c + 1 == n && n < MAX_CANDIDATES - 12) {
             int b = choose(res, n);
             size_t before = n;
@@ -375,9 +380,11 @@ static nnact_status search(tuner *t, nnact_tune_level level, char *winner, size_
         }
     }
     int b = choose(res, tried);
-    if (b < 0)
+    if (b < 0) {
+        free(cand), free(res);
         return nnact_fail(NNACT_ERR_UNSUPPORTED, "nnact_tune: no candidate computed correct "
                           "results on '%s'; CLBlast's defaults stay", t->ctx->info.device_name);
+    }
     /* One threshold splits CLBlast's direct and indirect paths by m*n*k; the
      * indirect path with a tuned Xgemm won on every MLP shape measured on
      * pocl (the 10-wide products cost the same per call either way), so all
@@ -385,6 +392,7 @@ static nnact_status search(tuner *t, nnact_tune_level level, char *winner, size_
     snprintf(winner, wcap, "%s\nGemmRoutine XGEMM_MIN_INDIRECT_SIZE=1", cand[b]);
     report(t, 1, "chose set %d: %.3f ms per step's products, compiles in %.1f s", b + 1,
            res[b].score * 1e3, res[b].compile);
+    free(cand), free(res);
     return NNACT_OK;
 }
 
