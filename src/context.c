@@ -73,9 +73,12 @@ static void choose_build_options(nnact_ctx *ctx)
      * rounded division where the device offers it keeps (x - m)/T exact. */
     cl_device_fp_config cfg = 0;
     clGetDeviceInfo(ctx->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg, NULL);
-    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s",
+    /* Without a hardware FMA, fma() is emulated per lane at great compile
+     * and run cost: the kernels use mad() instead (cl/common.cl FMA). */
+    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s%s",
              (cfg & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
-                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "",
+             (cfg & CL_FP_FMA) ? "" : " -DNNACT_NO_HW_FMA");
 }
 
 static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
