@@ -74,10 +74,10 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
  * every output NaN; no separate check is needed. The final pass stores
  * from the output's 64-byte boundaries so that it can stream (stream != 0,
  * chosen by the host for tensors larger than the cache).
- * Pathological for Mesa 22.3's rusticl (llvmpipe), which scalarises float16:
- * clCreateKernel took 14 min (one core) and a 64x64 call 188 ms. The host
- * gives that device the work-group form (context.c nnact_row_kernels_suit);
- * do not force NNACT_ROW_KERNELS=1 there. */
+ * With an exact fma() on a device without hardware FMA (Mesa 22.3's
+ * llvmpipe) this kernel took 14 min to compile: common.cl's FMA uses mad()
+ * there. llvmpipe still runs it ~5x slower than softmax_fwd, so the host
+ * gives such devices the work-group form (context.c nnact_row_kernels_suit). */
 __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
                                __global float *y, ulong yo,
                                ulong rows, ulong cols, float temperature, uint stream)

@@ -77,8 +77,8 @@ static int type_rank(const nnact_device_info *d)
 /* Among CPU devices, a runtime that executes OpenCL vectors as SIMD
  * instructions (pocl, Intel's CPU runtime: native float width > 1) before
  * one that emulates a GPU on the CPU (Mesa's llvmpipe, width 1): our CPU
- * kernels are written for the first, and on the second the selftest ran
- * slower than on pocl on the same 2 cores (README "Choosing a device"). */
+ * kernels are written for the first; softmax 64x64 took 6.2 ms per call on
+ * llvmpipe, 0.034 ms on pocl, same 2 cores (README "Choosing a device"). */
 static int cpu_rank(const nnact_device_info *d)
 {
     return d->type == NNACT_DEVICE_CPU && d->native_float_width <= 1;

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { B = 5, K = 19, N = 7 }; /* batch, inputs, outputs: none a multiple of 16 */
 
@@ -190,6 +191,22 @@ int main(void)
     losses(ctx);
     optimizers(ctx);
     TRY(nnact_ctx_finish(ctx));
+    /* With NNACT_PROFILE=1: the clock the profile believes, which
+     * OPS_SMALL_EXPECT_CLOCK ("device" or "wall") checks. */
+    const char *clock = nnact_ctx_profile_clock(ctx), *want = getenv("OPS_SMALL_EXPECT_CLOCK");
+    if (clock) {
+        nnact_profile_entry prof[16];
+        size_t np = nnact_ctx_profile(ctx, prof, 16);
+        printf("profile clock: %s\n", clock);
+        for (size_t i = 0; i < np && i < 16; i++)
+            printf("  %-28s %6llu calls %10.6f s\n", prof[i].name,
+                   (unsigned long long)prof[i].calls, prof[i].seconds);
+    }
+    if (want && *want && (!clock || strncmp(clock, want, strlen(want)))) {
+        fprintf(stderr, "ops-small: profile clock is '%s', expected '%s...'\n",
+                clock ? clock : "(profiling off)", want);
+        failures++;
+    }
     /* Destroying the last context empties CLBlast's cache: the process then
      * exits cleanly under Oclgrind too. */
     nnact_ctx_destroy(ctx);
