@@ -40,11 +40,11 @@ inline vfloat tanh_fwd(vfloat x, float a, float b)
 {
     vfloat ax = fabs(x), s = ax * ax;
     vfloat p = (vfloat)(-5.70498872745e-3f);
-    p = fma(p, s, (vfloat)(2.06390887954e-2f));
-    p = fma(p, s, (vfloat)(-5.37397155531e-2f));
-    p = fma(p, s, (vfloat)(1.33314422036e-1f));
-    p = fma(p, s, (vfloat)(-3.33332819422e-1f));
-    vfloat near0 = fma(p * s, ax, ax);
+    p = FMA(p, s, (vfloat)(2.06390887954e-2f));
+    p = FMA(p, s, (vfloat)(-5.37397155531e-2f));
+    p = FMA(p, s, (vfloat)(1.33314422036e-1f));
+    p = FMA(p, s, (vfloat)(-3.33332819422e-1f));
+    vfloat near0 = FMA(p * s, ax, ax);
     vfloat e = exp_nonpos(-2.0f * ax);
     vfloat t = select((1.0f - e) / (1.0f + e), near0, ax < 0.625f);
     return copysign(select(t, (vfloat)(1.0f), ax >= 0x1.205968p+3f), x);

@@ -2,6 +2,19 @@
  * offsets passed as arguments (tensor views may start at any element), and
  * Kahan accumulation for the reductions so that long rows stay accurate. */
 
+/* fma() is exact, and where the device has no hardware FMA (CL_FP_FMA
+ * absent from CL_DEVICE_SINGLE_FP_CONFIG: Mesa's llvmpipe, Oclgrind) the
+ * compiler emulates it in software, lane by lane: rusticl (Mesa 22.3) took
+ * 78 s to compile one float16 exp_nonpos and 14 min for softmax_fwd_rows.
+ * There the host defines NNACT_NO_HW_FMA (context.c) and FMA is mad(): a
+ * multiply and an add, each correctly rounded in the full profile -- one
+ * more rounding, well inside the tolerances the tests hold us to. */
+#ifdef NNACT_NO_HW_FMA
+#define FMA(a, b, c) mad((a), (b), (c))
+#else
+#define FMA(a, b, c) fma((a), (b), (c))
+#endif
+
 /* Elementwise kernels handle VW floats per work-item. */
 #define VW 16
 typedef float16 vfloat;
@@ -130,17 +143,17 @@ inline vfloat exp_nonpos(vfloat a)
     a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
     /* n = round(a / ln 2) by the 1.5 * 2^23 trick: rint() is scalarised. */
     const vfloat shifter = (vfloat)(12582912.0f);
-    vfloat t = fma(a, (vfloat)(1.44269504088896341f), shifter);
+    vfloat t = FMA(a, (vfloat)(1.44269504088896341f), shifter);
     vfloat n = t - shifter;
-    vfloat r = fma(n, (vfloat)(-0.693145751953125f), a);  /* ln 2, high part */
-    r = fma(n, (vfloat)(-1.428606765330187045e-06f), r);  /* ln 2, low part */
+    vfloat r = FMA(n, (vfloat)(-0.693145751953125f), a);  /* ln 2, high part */
+    r = FMA(n, (vfloat)(-1.428606765330187045e-06f), r);  /* ln 2, low part */
     vfloat p = (vfloat)(1.9875691500e-4f);
-    p = fma(p, r, (vfloat)(1.3981999507e-3f));
-    p = fma(p, r, (vfloat)(8.3334519073e-3f));
-    p = fma(p, r, (vfloat)(4.1665795894e-2f));
-    p = fma(p, r, (vfloat)(1.6666665459e-1f));
-    p = fma(p, r, (vfloat)(5.0000001201e-1f));
-    p = fma(p, r * r, r + 1.0f);
+    p = FMA(p, r, (vfloat)(1.3981999507e-3f));
+    p = FMA(p, r, (vfloat)(8.3334519073e-3f));
+    p = FMA(p, r, (vfloat)(4.1665795894e-2f));
+    p = FMA(p, r, (vfloat)(1.6666665459e-1f));
+    p = FMA(p, r, (vfloat)(5.0000001201e-1f));
+    p = FMA(p, r * r, r + 1.0f);
     int16 ni = as_int16(t) - as_int(12582912.0f);
     int16 n1 = ni >> 1, n2 = ni - n1;
     return (p * as_float16((n1 + 127) << 23)) * as_float16((n2 + 127) << 23);

@@ -73,7 +73,11 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
  * keep long rows accurate. A NaN or +inf in a row makes its sum NaN and so
  * every output NaN; no separate check is needed. The final pass stores
  * from the output's 64-byte boundaries so that it can stream (stream != 0,
- * chosen by the host for tensors larger than the cache). */
+ * chosen by the host for tensors larger than the cache).
+ * With an exact fma() on a device without hardware FMA (Mesa 22.3's
+ * llvmpipe) this kernel took 14 min to compile: common.cl's FMA uses mad()
+ * there. llvmpipe still runs it ~5x slower than softmax_fwd, so the host
+ * gives such devices the work-group form (context.c nnact_row_kernels_suit). */
 __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
                                __global float *y, ulong yo,
                                ulong rows, ulong cols, float temperature, uint stream)

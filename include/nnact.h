@@ -84,6 +84,12 @@ typedef struct nnact_device_info {
     int fp16;                 /* cl_khr_fp16 */
     int fp64;                 /* cl_khr_fp64 or double support */
     int host_unified_memory;  /* integrated GPU / CPU device */
+    /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: > 1 when the device runs OpenCL
+     * vector types as SIMD instructions (pocl, CPU runtimes); 1 when its
+     * compiler splits them into scalars and vectorises across work-items
+     * instead (GPUs, Mesa's llvmpipe, Oclgrind). Picks the row-kernel form
+     * and ranks CPU devices (README "Choosing a device"). */
+    unsigned native_float_width;
 } nnact_device_info;
 
 /* "cpu", "gpu", "accelerator" or "other" (the selector's type keywords). */
@@ -143,6 +149,12 @@ typedef struct nnact_profile_entry {
     double seconds;
 } nnact_profile_entry;
 NNACT_API size_t nnact_ctx_profile(nnact_ctx *ctx, nnact_profile_entry *out, size_t cap);
+
+/* Where nnact_ctx_profile's times come from: "device timestamps", or, when
+ * the implementation's event times are implausible (a timer resolution of
+ * 0, end before start, a near-zero span: Mesa 22.3's rusticl), "wall
+ * clock, each launch waited for: <why>". NULL when profiling is off. */
+NNACT_API const char *nnact_ctx_profile_clock(const nnact_ctx *ctx);
 
 /* ---- Tensors: 2-D, row-major, float32 ---------------------------------- */
 

@@ -14,6 +14,24 @@ static int env_flag(const char *name, int dflt)
     return v && *v ? strcmp(v, "0") != 0 : dflt;
 }
 
+/* Row operations (softmax, losses) come in two forms: a work-item per row
+ * walking it 16 floats at a time (cl/softmax.cl *_rows), or a work-group per
+ * row. The first needs a compiler that maps float16 onto SIMD registers and
+ * few, heavy threads: a CPU runtime that reports a native float vector width
+ * above 1 (pocl: 8 with AVX2, 16 with AVX-512). Device type alone is not
+ * enough: Mesa's llvmpipe (rusticl) reports CL_DEVICE_TYPE_CPU but a native
+ * width of 1 -- it scalarises vectors and runs 8 work-items per SIMD
+ * instruction like a GPU. There, softmax 64x64 (nnact-bench, wall clock)
+ * took 29.5 ms forward / 7.1 ms backward per row-item against 6.2 / 1.7 ms
+ * per work-group, and building the per-row form cost 16 s of CPU against 1 s
+ * (before cl/common.cl's FMA fallback, 14 min). GPUs get the work-group form
+ * whatever width they report. NNACT_ROW_KERNELS=0/1 overrides (to test both
+ * forms on one device). */
+bool nnact_row_kernels_suit(const nnact_device_info *d)
+{
+    return d->native_float_width > 1 && d->type != NNACT_DEVICE_GPU;
+}
+
 /* Fixed launch shapes: pocl compiles a kernel once per local size, and
  * barrier-heavy large groups are slow on CPU devices. */
 static void choose_launch_shapes(nnact_ctx *ctx)
@@ -33,9 +51,7 @@ static void choose_launch_shapes(nnact_ctx *ctx)
      * small groups keep every core busy. */
     ctx->column_local = max_wg < 64 ? max_wg : 64;
     ctx->reduce_local = reduce ? reduce : 1;
-    /* Row operations: a work-item per row on CPUs, a work-group per row on
-     * GPUs. NNACT_ROW_KERNELS=0/1 overrides (to test both on one device). */
-    ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", cpu);
+    ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", nnact_row_kernels_suit(&ctx->info));
     /* Streaming stores pay off once the data cannot stay in the cache;
      * NNACT_STREAM=0/1 forces them off/on (to test both paths). */
     cl_ulong cache = 0;
@@ -57,9 +73,12 @@ static void choose_build_options(nnact_ctx *ctx)
      * rounded division where the device offers it keeps (x - m)/T exact. */
     cl_device_fp_config cfg = 0;
     clGetDeviceInfo(ctx->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg, NULL);
-    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s",
+    /* Without a hardware FMA, fma() is emulated per lane at great compile
+     * and run cost: the kernels use mad() instead (cl/common.cl FMA). */
+    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s%s",
              (cfg & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
-                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "",
+             (cfg & CL_FP_FMA) ? "" : " -DNNACT_NO_HW_FMA");
 }
 
 static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
@@ -108,12 +127,18 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
         free(ctx);
         return nnact_fail_cl(err, "nnact_ctx_create: clCreateCommandQueue");
     }
+    if (!(ctx->counted = nnact_clblast_ctx_opened(ctx->device))) {
+        nnact_ctx_destroy(ctx);
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
+    }
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
     if (profile && !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
         nnact_ctx_destroy(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
     }
+    if (ctx->prof)
+        nnact_prof_init(ctx);
     if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
@@ -159,6 +184,10 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     clRetainCommandQueue(queue);
     clRetainContext(ctx->context);
     ctx->queue = queue;
+    if (!(ctx->counted = nnact_clblast_ctx_opened(ctx->device))) {
+        nnact_ctx_destroy(ctx);
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    }
     nnact_describe_listed(ctx->device, &ctx->info);
     choose_launch_shapes(ctx);
     choose_build_options(ctx);
@@ -167,6 +196,8 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
         nnact_ctx_destroy(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     }
+    if (ctx->prof)
+        nnact_prof_init(ctx);
     if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
         nnact_ctx_destroy(ctx);
         return st;
@@ -201,6 +232,8 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
             clReleaseMemObject(ctx->scratch[i].buf);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);
+    if (ctx->counted)
+        nnact_clblast_ctx_closed(ctx->device);
     free(ctx);
 }
 

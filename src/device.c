@@ -53,7 +53,12 @@ void nnact_describe_device(cl_platform_id platform, cl_device_id device,
 
     cl_device_type type = 0;
     clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
-    info->type = (type & CL_DEVICE_TYPE_GPU) ? NNACT_DEVICE_GPU
+    /* Oclgrind, a simulator, claims every type bit: a device that says it
+     * is both a CPU and a GPU is "other", so that "auto" ranks it last and
+     * "gpu" does not pick it (select it by name: "oclgrind"). */
+    const cl_device_type both = CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU;
+    info->type = (type & both) == both ? NNACT_DEVICE_OTHER
+               : (type & CL_DEVICE_TYPE_GPU) ? NNACT_DEVICE_GPU
                : (type & CL_DEVICE_TYPE_ACCELERATOR) ? NNACT_DEVICE_ACCELERATOR
                : (type & CL_DEVICE_TYPE_CPU) ? NNACT_DEVICE_CPU
                : NNACT_DEVICE_OTHER;
@@ -66,6 +71,9 @@ void nnact_describe_device(cl_platform_id platform, cl_device_id device,
     cl_bool unified = CL_FALSE;
     clGetDeviceInfo(device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
     info->host_unified_memory = unified == CL_TRUE;
+    cl_uint width = 1;
+    clGetDeviceInfo(device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL);
+    info->native_float_width = width ? width : 1;
     info->fp16 = has_extension(device, "cl_khr_fp16");
     cl_device_fp_config dcfg = 0;
     clGetDeviceInfo(device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof dcfg, &dcfg, NULL);

@@ -41,6 +41,10 @@ nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
                                   cl_platform_id *platform, cl_device_id *device,
                                   char *why, size_t why_cap);
 
+/* Whether the one-work-item-per-row kernels suit the device (context.c);
+ * pure, so it is tested on synthetic devices. */
+bool nnact_row_kernels_suit(const nnact_device_info *d);
+
 /* ---- kernels (program.c) ---- */
 typedef enum nnact_family {
     NNACT_FAMILY_ACT,
@@ -135,7 +139,7 @@ struct nnact_ctx {
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t column_local; /* work-group size of per-column reductions */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
-    bool row_kernels;    /* one work-item per row (CPU devices) for row ops */
+    bool row_kernels;    /* one work-item per row for row ops (nnact_row_kernels_suit) */
     int stream_mode;     /* NNACT_STREAM: -1 by size, 0 never, 1 always */
     size_t stream_bytes; /* streaming stores from this many bytes touched */
     char tuning[2400];   /* where the CLBlast parameters came from */
@@ -167,7 +171,12 @@ struct nnact_ctx {
     } staging[NNACT_STAGING];
     unsigned staging_next;
     unsigned gemm_sizes_next;
+    bool prof_checked;   /* the first profiled launch's times were checked */
+    bool prof_wall;      /* device timestamps implausible: wall clock */
+    double prof_t0;      /* wall mode: when the current launch began */
+    char prof_clock[224]; /* nnact_ctx_profile_clock() */
     bool debug;
+    bool counted;        /* nnact_clblast_ctx_opened was called */
 };
 
 struct nnact_tensor {
@@ -245,6 +254,11 @@ const char *nnact_tuning_database(char **owned, char *origin, size_t cap);
 nnact_status nnact_load_tuning(nnact_ctx *ctx);
 
 /* ---- CLBlast (blas.c) ---- */
+/* Counts the contexts alive on each device (thread-safe); closing the last
+ * one empties CLBlast's program cache. opened returns false (and counts
+ * nothing) when out of memory. */
+bool nnact_clblast_ctx_opened(cl_device_id device);
+void nnact_clblast_ctx_closed(cl_device_id device);
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* nnact_gemm after its checks (shapes already known to fit). */
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
@@ -253,6 +267,11 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_tensor *c);
 
 nnact_prof_category nnact_prof_of_family(nnact_family f);
+/* At context creation with profiling on: which clock to believe. */
+void nnact_prof_init(nnact_ctx *ctx);
+/* Just before enqueueing a profiled command (wall-clock mode starts its
+ * clock here, after waiting for the queue). */
+void nnact_prof_begin(nnact_ctx *ctx);
 void nnact_prof_add(nnact_ctx *ctx, nnact_prof_category c, cl_event start, cl_event end);
 void nnact_prof_release(nnact_ctx *ctx);
 

@@ -171,6 +171,8 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
     const size_t groups = (items + local - 1) / local;
     size_t global = groups * local;
     cl_event ev = NULL;
+    if (ctx->prof)
+        nnact_prof_begin(ctx);
     cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
                                         ctx->prof ? &ev : NULL);
     if (ev)

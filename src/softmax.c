@@ -1,6 +1,6 @@
 /* Row-wise softmax and its O(cols) vector-Jacobian product: a work-item per
- * row on CPU devices, a work-group of ctx->reduce_local items per row on
- * GPUs (ctx->row_kernels). */
+ * row on CPU runtimes with native vectors, a work-group of ctx->reduce_local
+ * items per row elsewhere (ctx->row_kernels, context.c). */
 #include "internal.h"
 
 #include <math.h>

@@ -496,6 +496,76 @@ START_TEST(null_arguments)
 }
 END_TEST
 
+/* ---- the three implementations tested (README "Devices tested") ------ */
+
+/* As they describe themselves on Debian 12 (nnact-info): llvmpipe is listed
+ * first here and given more memory than pocl, so that only the
+ * native-vector rule can make "auto" prefer pocl. Oclgrind claims every
+ * device type, which nnact_describe_device maps to "other". */
+enum { I_LLVMPIPE, I_POCL, I_OCLGRIND, I_COUNT };
+static nnact_device_info impls[I_COUNT];
+
+static void make_impls(void)
+{
+    impls[I_LLVMPIPE] = mkdev(0, 0, "rusticl", "llvmpipe (LLVM 15.0.6, 256 bits)",
+                              "Mesa/X.org", NNACT_DEVICE_CPU, 8ull * GB, 1);
+    impls[I_LLVMPIPE].native_float_width = 1;
+    impls[I_POCL] = mkdev(1, 0, "Portable Computing Language", "pthread-haswell-AMD EPYC",
+                          "AuthenticAMD", NNACT_DEVICE_CPU, 5ull * GB, 1);
+    impls[I_POCL].native_float_width = 8;
+    impls[I_OCLGRIND] = mkdev(2, 0, "Oclgrind", "Oclgrind Simulator", "University of Bristol",
+                              NNACT_DEVICE_OTHER, 16ull * GB, 0);
+    impls[I_OCLGRIND].native_float_width = 1;
+}
+
+START_TEST(each_implementation_by_name)
+{
+    make_impls();
+    expect_pick(impls, I_COUNT, "pocl", I_POCL);
+    expect_pick(impls, I_COUNT, "rusticl", I_LLVMPIPE);
+    expect_pick(impls, I_COUNT, "llvmpipe", I_LLVMPIPE);
+    expect_pick(impls, I_COUNT, "Oclgrind", I_OCLGRIND);
+    expect_pick(impls, I_COUNT, "oclgrind", I_OCLGRIND);
+}
+END_TEST
+
+START_TEST(auto_prefers_cpu_with_native_vectors)
+{
+    make_impls();
+    /* pocl over llvmpipe although llvmpipe has more memory and a lower
+     * index; a simulator ("other") last. */
+    expect_pick(impls, I_COUNT, "auto", I_POCL);
+    expect_pick(impls, I_COUNT, "cpu", I_POCL);
+    expect_pick(impls, 1, "auto", I_LLVMPIPE);
+    nnact_device_info two[2] = {impls[I_OCLGRIND], impls[I_LLVMPIPE]};
+    expect_pick(two, 2, "auto", 1);
+    expect_none(two, 1, "gpu"); /* Oclgrind is no GPU to "gpu" */
+    /* Between two CPUs with native vectors, memory decides as before. */
+    nnact_device_info cpus[2] = {impls[I_POCL], impls[I_POCL]};
+    cpus[1].native_float_width = 16;
+    cpus[1].global_mem_bytes = 6ull * GB;
+    cpus[1].platform_index = 3;
+    expect_pick(cpus, 2, "auto", 1);
+}
+END_TEST
+
+START_TEST(row_kernel_form_follows_native_vectors)
+{
+    make_impls();
+    make_mixed();
+    ck_assert_msg(nnact_row_kernels_suit(&impls[I_POCL]), "pocl (width 8) gets the per-row form");
+    ck_assert_msg(!nnact_row_kernels_suit(&impls[I_LLVMPIPE]),
+                  "llvmpipe (CPU, width 1) must get the work-group form");
+    ck_assert_msg(!nnact_row_kernels_suit(&impls[I_OCLGRIND]), "Oclgrind: work-group form");
+    nnact_device_info gpu = mixed[M_MALI];
+    gpu.native_float_width = 4;
+    ck_assert_msg(!nnact_row_kernels_suit(&gpu), "a GPU gets the work-group form at any width");
+    gpu = mixed[M_RTX];
+    gpu.native_float_width = 1;
+    ck_assert_msg(!nnact_row_kernels_suit(&gpu), "NVIDIA GPU: work-group form");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("select");
@@ -525,6 +595,12 @@ int main(void)
     tcase_add_test(tc, alternatives_in_order);
     tcase_add_test(tc, empty_items_are_skipped);
     tcase_add_test(tc, explanation);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("implementations");
+    tcase_add_test(tc, each_implementation_by_name);
+    tcase_add_test(tc, auto_prefers_cpu_with_native_vectors);
+    tcase_add_test(tc, row_kernel_form_follows_native_vectors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("failures");

@@ -64,7 +64,29 @@ typedef struct bench {
     int reps;
     bool json;
     const char *device_name;
+    /* Device timestamps not believable (Mesa 22.3's rusticl: success with
+     * start 2, end 3; timer resolution 0): "device" columns are wall-clock
+     * times of the op + clFinish instead, and a note says so. */
+    bool wall_clock;
+    size_t timer_resolution; /* CL_DEVICE_PROFILING_TIMER_RESOLUTION, ns */
 } bench;
+
+/* No copy or library operation takes less device time than this. */
+#define PLAUSIBLE_MIN_NS 100
+
+static void use_wall_clock(bench *b, const char *why)
+{
+    if (b->wall_clock)
+        return;
+    b->wall_clock = true;
+    if (b->json)
+        printf("{\"note\":\"device profiling times implausible (%s): wall-clock times "
+               "from here on\"}\n", why);
+    else
+        printf("note: device profiling times are implausible here (%s); the device "
+               "columns\n      are wall-clock times of op + clFinish from here on\n", why);
+    fflush(stdout);
+}
 
 #define CHECK_CL(call, what)                                                         \
     do {                                                                             \
@@ -106,6 +128,9 @@ static void bench_init(bench *b, const char *selector)
     CHECK_CL(err, "clCreateContext");
     b->q = clCreateCommandQueue(b->clctx, dev, CL_QUEUE_PROFILING_ENABLE, &err);
     CHECK_CL(err, "clCreateCommandQueue");
+    b->timer_resolution = 1;
+    clGetDeviceInfo(dev, CL_DEVICE_PROFILING_TIMER_RESOLUTION, sizeof b->timer_resolution,
+                    &b->timer_resolution, NULL);
     CHECK_NN(nnact_ctx_create_from_queue(&b->ctx, b->q));
     b->device_name = nnact_ctx_device(b->ctx)->device_name;
     b->prog = clCreateProgramWithSource(b->clctx, 1, &bench_src, NULL, &err);
@@ -140,13 +165,22 @@ static void copy_buffers(bench *b, size_t n)
     b->copy_n = n;
 }
 
-static double event_seconds(cl_event a, cl_event z)
+/* Device seconds between two markers, or wall (the host's time for the
+ * same commands) when the device's times are not believable. */
+static double event_seconds(bench *b, cl_event a, cl_event z, double wall)
 {
     cl_ulong t0 = 0, t1 = 0;
     clWaitForEvents(1, &z);
-    clGetEventProfilingInfo(a, CL_PROFILING_COMMAND_END, sizeof t0, &t0, NULL);
-    clGetEventProfilingInfo(z, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
-    return (double)(t1 - t0) * 1e-9;
+    cl_int e0 = clGetEventProfilingInfo(a, CL_PROFILING_COMMAND_END, sizeof t0, &t0, NULL);
+    cl_int e1 = clGetEventProfilingInfo(z, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+    if (!b->wall_clock && (e0 != CL_SUCCESS || e1 != CL_SUCCESS || t1 < t0 ||
+                           t1 - t0 < PLAUSIBLE_MIN_NS)) {
+        char why[128];
+        snprintf(why, sizeof why, "marker ends %llu and %llu ns, status %d/%d",
+                 (unsigned long long)t0, (unsigned long long)t1, (int)e0, (int)e1);
+        use_wall_clock(b, why);
+    }
+    return b->wall_clock ? wall : (double)(t1 - t0) * 1e-9;
 }
 
 /* Device seconds of one copy of copy_n floats (read + write). */
@@ -156,11 +190,14 @@ static double run_copy(bench *b)
     while (global % local)
         local /= 2;
     cl_event before, after;
+    clFinish(b->q);
+    double w0 = now();
     CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
     CHECK_CL(clEnqueueNDRangeKernel(b->q, b->copy, 1, NULL, &global, &local, 0, NULL, NULL),
              "copy");
     CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
-    double t = event_seconds(before, after);
+    clFinish(b->q);
+    double t = event_seconds(b, before, after, now() - w0);
     clReleaseEvent(before);
     clReleaseEvent(after);
     return t;
@@ -197,7 +234,7 @@ static result measure(bench *b, op_fn op, void *state, double bytes)
         CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
         clFinish(b->q);
         wall[r] = now() - t0;
-        dev[r] = event_seconds(before, after);
+        dev[r] = event_seconds(b, before, after, wall[r]);
         clReleaseEvent(before);
         clReleaseEvent(after);
     }
@@ -756,6 +793,8 @@ int main(int argc, char **argv)
         printf("%-24s %-12s %9s %9s %9s %9s %8s %8s %6s\n", "op", "shape", "median", "min",
                "max", "wall", "GB/s", "copyGB/s", "copy");
     }
+    if (b.timer_resolution == 0)
+        use_wall_clock(&b, "the device reports a profiling timer resolution of 0");
     bench_elementwise(&b, ops, rows, cols, false);
     /* softmax uses its own default shape unless --size was given */
     bench_elementwise(&b, ops, srows, scols, true);

@@ -428,6 +428,9 @@ int main(int argc, char **argv)
         double dev = 0;
         printf("\nProfile of the training phases (%d epochs, %.2f s wall):\n", o.epochs,
                train_seconds);
+        const char *clock = nnact_ctx_profile_clock(ctx);
+        if (clock)
+            printf("  (times from the %s)\n", clock);
         for (size_t k = 0; k < prof_n; k++) {
             printf("  %-28s %8.3f s  %5.1f %%\n", prof_names[k], prof_train[k],
                    100.0 * prof_train[k] / train_seconds);
