@@ -249,8 +249,9 @@ typedef enum nnact_transpose { NNACT_NO_TRANS = 0, NNACT_TRANS = 1 } nnact_trans
 
 /* c = alpha * op(a) * op(b) + beta * c, with op(a) m x k, op(b) k x n and c
  * m x n. k = 0 gives beta * c. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
- * (naming the three shapes), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED /
- * NNACT_ERR_OUT_OF_MEMORY with CLBlast's status name in the message. */
+ * (naming the three shapes), NNACT_ERR_BUILD (CLBlast could not build its
+ * kernels), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED / NNACT_ERR_OUT_OF_MEMORY
+ * with CLBlast's status name in the message. */
 NNACT_API nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
                                   const nnact_tensor *a, const nnact_tensor *b,
