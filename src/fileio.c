@@ -42,7 +42,9 @@ static bool is_tmp_of(const char *name, const char *base, size_t base_len)
  * behind when it was killed. A writer holds an exclusive lock on its
  * temporary file until the rename, so one that a live save (of this or
  * another process) is still writing is left alone. Best effort: a file that
- * cannot be removed changes nothing for this save. */
+ * cannot be removed changes nothing for this save. (A save whose file is
+ * taken in the instant between its creation and its lock fails cleanly at
+ * the rename.) */
 static void remove_stale_tmps(const char *path)
 {
     const char *slash = strrchr(path, '/');
