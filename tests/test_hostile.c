@@ -135,8 +135,6 @@ static void expect(file_kind k, const char *what, outcome want)
 }
 
 typedef enum { M_TRUNCATE, M_FLIP_BIT, M_MAGIC, M_HUGE, M_COUNT } mutation;
-static const char *const mutation_name[M_COUNT] = {"truncated", "bit-flipped",
-                                                   "wrong magic", "huge header"};
 
 /* The table: per file kind and mutation, what every variant must give. */
 static const outcome table[F_COUNT][M_COUNT] = {
@@ -256,7 +254,6 @@ START_TEST(hostile_files)
     }
     free(v);
     free(g.p);
-    (void)mutation_name;
 }
 END_TEST
 
