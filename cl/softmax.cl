@@ -70,8 +70,9 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
 /* The same two operations with one work-item per row, VW floats at a time
  * and no barriers: the fast form on CPU devices, where work-group barriers
  * are expensive. Per-lane compensated sums (one Kahan step per 4 vectors)
- * keep long rows accurate. A NaN or +inf in a row makes its sum NaN and so
- * every output NaN; no separate check is needed. The final pass stores
+ * keep long rows accurate. A NaN or +inf in a row with a finite max makes
+ * its sum NaN and so every output NaN; only rows whose max is -inf need a
+ * separate look (all NaN / -inf), off the hot path. The final pass stores
  * from the output's 64-byte boundaries so that it can stream (stream != 0,
  * chosen by the host for tensors larger than the cache).
  * With an exact fma() on a device without hardware FMA (Mesa 22.3's
@@ -108,9 +109,16 @@ __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
     float4 m4 = fmax(m8.lo, m8.hi);
     float2 m2 = fmax(m4.lo, m4.hi);
     const float m = fmax(m2.x, m2.y); /* fmax skips NaN; the sum catches it */
-    if (m == -INFINITY) {             /* fully masked row: zeros */
+    if (m == -INFINITY) {
+        /* Every entry is -inf or NaN (fmax skipped those): zeros for a fully
+         * masked row, NaN if any entry is NaN. Only such rows pay this pass;
+         * it reads the whole row before writing, since y may alias x. */
+        bool nan_row = false;
+        for (ulong j = 0; j < cols; j++)
+            nan_row |= isnan(xr[j]);
+        const vfloat fill = nan_row ? (vfloat)(NAN) : VZERO;
         for (ulong j = 0; j < cols; j += VW)
-            store_part(VZERO, yr, j, (uint)min((ulong)VW, cols - j));
+            store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
         return;
     }
 

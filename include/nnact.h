@@ -261,8 +261,9 @@ typedef enum nnact_transpose { NNACT_NO_TRANS = 0, NNACT_TRANS = 1 } nnact_trans
 
 /* c = alpha * op(a) * op(b) + beta * c, with op(a) m x k, op(b) k x n and c
  * m x n. k = 0 gives beta * c. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
- * (naming the three shapes), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED /
- * NNACT_ERR_OUT_OF_MEMORY with CLBlast's status name in the message. */
+ * (naming the three shapes), NNACT_ERR_BUILD (CLBlast could not build its
+ * kernels), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED / NNACT_ERR_OUT_OF_MEMORY
+ * with CLBlast's status name in the message. */
 NNACT_API nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
                                   const nnact_tensor *a, const nnact_tensor *b,
@@ -545,8 +546,12 @@ NNACT_API nnact_status nnact_mlp_evaluate(nnact_mlp *mlp, const nnact_tensor *x,
 /* Saves the architecture and parameters (not the optimizer state) in a
  * versioned, CRC-32-checked little-endian file, written to a temporary file
  * in the same directory and renamed, so a crash never leaves a half-written
- * model. Loading a missing, truncated, corrupt or other-version file fails
- * with NNACT_ERR_IO and a message saying which. */
+ * model; a save removes the temporary files killed saves of the same path
+ * left. An overwritten file keeps its mode; a new one gets 0666 less the
+ * umask. A model with a NaN or inf parameter is not saved
+ * (NNACT_ERR_INVALID_ARG). Loading a missing, truncated, corrupt (NaN or inf
+ * parameters included) or other-version file fails with NNACT_ERR_IO and a
+ * message saying which. */
 NNACT_API nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path);
 NNACT_API nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out);
 
@@ -560,8 +565,12 @@ typedef struct nnact_idx {
 } nnact_idx;
 
 /* Reads an IDX file of unsigned bytes (type 0x08), gzip-compressed or not.
+ * A gzip file may hold several members; each must end with its trailer and
+ * nothing else may follow. A header claiming more data than the file can
+ * hold fails before anything is allocated.
  * Errors: NNACT_ERR_INVALID_ARG (NULL), NNACT_ERR_IO (cannot open, bad magic,
- * truncated, trailing bytes, dimensions overflow; the message says which),
+ * truncated, trailing bytes, dimensions overflow, a damaged gzip stream;
+ * the message says which),
  * NNACT_ERR_UNSUPPORTED (another element type), NNACT_ERR_OUT_OF_MEMORY. */
 NNACT_API nnact_status nnact_idx_read(const char *path, nnact_idx *out);
 NNACT_API void nnact_idx_free(nnact_idx *idx);

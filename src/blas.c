@@ -34,6 +34,16 @@ nnact_status nnact_fail_clblast(int status, const char *what)
 {
     CLBlastStatusCode s = (CLBlastStatusCode)status;
     const char *name = clblast_name(s);
+    /* We hand CLBlast buffers and a queue, never a program or kernel: these
+     * OpenCL codes can only come from CLBlast building its own kernels (a
+     * compiler error, bad tuning parameters, a stale binary). */
+    if (s == CLBlastOpenCLCompilerNotAvailable || s == CLBlastOpenCLBuildProgramFailure ||
+        s == CLBlastInvalidBinary || s == CLBlastInvalidBuildOptions ||
+        s == CLBlastInvalidProgram || s == CLBlastInvalidProgramExecutable ||
+        s == CLBlastInvalidKernelName || s == CLBlastInvalidKernelDefinition)
+        return nnact_fail(NNACT_ERR_BUILD, "%s: CLBlast could not build its kernels for "
+                          "this device: %s (%d)", what, nnact_cl_error_name((cl_int)status),
+                          status);
     if (!name)
         return nnact_fail_cl((cl_int)status, what);
     nnact_status st = s == CLBlastInsufficientMemoryTemp ? NNACT_ERR_OUT_OF_MEMORY

@@ -9,6 +9,7 @@
 #include "mlp_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,16 +81,23 @@ static float get_f32(const unsigned char *p)
     return f;
 }
 
-/* Appends a tensor's floats, read from the device. */
-static nnact_status put_tensor(bytes *b, const nnact_tensor *t)
+/* Appends a tensor's floats, read from the device. A NaN or inf parameter
+ * (a diverged model) is refused: the loader would refuse the file. */
+static nnact_status put_tensor(bytes *b, const nnact_tensor *t, size_t layer,
+                               const char *name)
 {
     size_t n = nnact_numel(t);
     float *h = malloc(n * sizeof *h);
     if (!h)
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_mlp_save: out of host memory");
     nnact_status st = nnact_tensor_read(t, h);
-    for (size_t i = 0; i < n && st == NNACT_OK; i++)
+    for (size_t i = 0; i < n && st == NNACT_OK; i++) {
+        if (!isfinite(h[i]))
+            st = nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_mlp_save: layer %zu %s[%zu] is "
+                            "%g: a model with non-finite parameters is not saved", layer,
+                            name, i, (double)h[i]);
         put_f32(b, h[i]);
+    }
     free(h);
     return st;
 }
@@ -113,9 +121,9 @@ nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
     }
     nnact_status st = NNACT_OK;
     for (size_t i = 0; i < mlp->depth && st == NNACT_OK; i++) {
-        st = put_tensor(&b, mlp->layers[i].W);
+        st = put_tensor(&b, mlp->layers[i].W, i, "W");
         if (st == NNACT_OK)
-            st = put_tensor(&b, mlp->layers[i].b);
+            st = put_tensor(&b, mlp->layers[i].b, i, "b");
     }
     if (st == NNACT_OK && !b.oom)
         put_u32(&b, (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n));
@@ -185,6 +193,17 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char 
     if (n != off + 4 * params + 4)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %zu bytes, but its "
                           "architecture needs %zu", fn, path, n, off + 4 * params + 4);
+    /* NaN or inf parameters would make every prediction NaN: refuse them
+     * here, before anything is allocated, naming the first. */
+    for (size_t i = 0, o = off; i < depth; i++)
+        for (int k = 0; k < 2; k++) {
+            const size_t cnt = k ? sizes[i + 1] : sizes[i] * sizes[i + 1];
+            for (size_t j = 0; j < cnt; j++, o += 4)
+                if (!isfinite(get_f32(p + o)))
+                    return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu %s[%zu] "
+                                      "is %g (parameters must be finite)", fn, path, i,
+                                      k ? "b" : "W", j, (double)get_f32(p + o));
+        }
     nnact_mlp *m;
     nnact_status st = nnact_mlp_alloc(ctx, sizes, n_sizes, acts, &m);
     if (st != NNACT_OK)

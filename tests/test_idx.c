@@ -5,6 +5,8 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 static const char *tmp_path(const char *name)
@@ -257,6 +259,138 @@ START_TEST(rejects_damaged_gzip)
 }
 END_TEST
 
+/* The gzip bytes of an IDX image (header and data), in memory. */
+static unsigned char *gzip_bytes(const unsigned char *p, size_t n, size_t *zn)
+{
+    const char *path = tmp_path("member.gz");
+    write_gz(path, p, n);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char *z = malloc(n + 1024);
+    *zn = fread(z, 1, n + 1024, f);
+    fclose(f);
+    ck_assert_msg(*zn > 18 && z[0] == 0x1f && z[1] == 0x8b, "not a gzip file");
+    return z;
+}
+
+/* Decided: gzip members may be concatenated (as gzip itself allows), but a
+ * stream must end with its trailer, and nothing else may follow it. */
+START_TEST(gzip_members_trailer_and_trailing_bytes)
+{
+    const unsigned char px[10] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+    const uint32_t dims[2] = {2, 5};
+    image im = make_idx(0x08, 2, dims, px, 10);
+    char path[256]; /* tmp_path's buffer is reused by gzip_bytes */
+    snprintf(path, sizeof path, "%s", tmp_path("members.gz"));
+    size_t n1, n2;
+    /* The IDX bytes split over two members (header | data). */
+    unsigned char *a = gzip_bytes(im.p, 12, &n1), *b = gzip_bytes(im.p + 12, 10, &n2);
+    enum { CAT = 4096 }; /* room for every combination below */
+    unsigned char *cat = malloc(CAT);
+    ck_assert_msg(3 * (im.n + 64) < CAT, "test buffer too small");
+    memcpy(cat, a, n1);
+    memcpy(cat + n1, b, n2);
+    write_plain(path, cat, n1 + n2);
+    nnact_idx idx;
+    TU_OK(nnact_idx_read(path, &idx));
+    ck_assert_msg(idx.count == 10 && memcmp(idx.data, px, 10) == 0,
+                  "two gzip members read wrongly");
+    nnact_idx_free(&idx);
+    /* A third, empty member is fine too. */
+    size_t n3;
+    unsigned char *c = gzip_bytes(im.p, 0, &n3);
+    memcpy(cat + n1 + n2, c, n3);
+    write_plain(path, cat, n1 + n2 + n3);
+    TU_OK(nnact_idx_read(path, &idx));
+    nnact_idx_free(&idx);
+
+    /* The whole image in one member, then bytes that are not a member. */
+    free(a);
+    a = gzip_bytes(im.p, im.n, &n1);
+    memcpy(cat, a, n1);
+    static const char *const tails[] = {"x", "\0", "\0\0\0\0", "garbage after", "\x1f"};
+    for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+        const size_t tl = t == 1 ? 1 : t == 2 ? 4 : strlen(tails[t]);
+        memcpy(cat + n1, tails[t], tl);
+        write_plain(path, cat, n1 + tl);
+        char what[64];
+        snprintf(what, sizeof what, "%zu bytes after the gzip stream", tl);
+        expect_fails(path, NNACT_ERR_IO, "follow the end of its gzip stream", what);
+    }
+    /* The stream without its 8-byte trailer (CRC-32 and length). */
+    write_plain(path, a, n1 - 8);
+    expect_fails(path, NNACT_ERR_IO, "truncated (the gzip stream ends early)",
+                 "gzip stream without its trailer");
+    free(a), free(b), free(c), free(cat), free(im.p);
+}
+END_TEST
+
+/* Limits this (forked) test to 256 MiB of address space, so that a reader
+ * allocating what a header claims fails visibly. Skipped without a fork
+ * (CK_FORK=no: the limit would outlive the test) and under sanitizers,
+ * which reserve terabytes of shadow memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_RLIMIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define NO_RLIMIT 1
+#endif
+#endif
+static void limit_address_space(void)
+{
+#ifndef NO_RLIMIT
+    const char *fork_env = getenv("CK_FORK");
+    if (fork_env && !strcmp(fork_env, "no"))
+        return;
+    struct rlimit lim = {256u << 20, 256u << 20};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+#endif
+}
+
+/* A header claiming more data than the file can hold is rejected before
+ * anything is allocated: plain files against their length, gzip files
+ * against deflate's largest ratio (1032:1). */
+START_TEST(huge_claims_rejected_before_allocating)
+{
+    const unsigned char px[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const uint32_t dims[3] = {4, 65536, 65536}; /* 16 GiB */
+    limit_address_space();
+    image im = make_idx(0x08, 3, dims, px, 8);
+    const char *path = tmp_path(_i ? "huge.gz" : "huge");
+    write_file(path, im.p, im.n, _i);
+    if (_i)
+        expect_fails(path, NNACT_ERR_IO, "claims 17179869184 data bytes, more than its",
+                     "16 GiB claimed by a small gzip file");
+    else
+        expect_fails(path, NNACT_ERR_IO, "truncated: 8 of 17179869184 data bytes present",
+                     "16 GiB claimed by a 24-byte file");
+    free(im.p);
+}
+END_TEST
+
+/* A gzip file whose claim its length allows (incompressible data) but whose
+ * data ends early: the buffer grows only as data arrives, so a 900 MB claim
+ * gives "truncated", not an allocation failure. */
+START_TEST(gzip_buffer_grows_as_data_arrives)
+{
+    limit_address_space();
+    enum { N = 1 << 20 };
+    unsigned char *px = malloc(N);
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        px[i] = (unsigned char)(x >> 24);
+    }
+    const uint32_t dims[1] = {900000000u};
+    image im = make_idx(0x08, 1, dims, px, N);
+    const char *path = tmp_path("grows.gz");
+    write_gz(path, im.p, im.n);
+    expect_fails(path, NNACT_ERR_IO, "truncated: 1048576 of 900000000 data bytes present",
+                 "900 MB claimed, 1 MiB present (gzip)");
+    free(im.p), free(px);
+}
+END_TEST
+
 START_TEST(missing_file_and_null_arguments)
 {
     expect_fails(tmp_path("no-such-file"), NNACT_ERR_IO, "cannot open", "missing file");
@@ -281,6 +415,9 @@ int main(void)
     tcase_add_loop_test(tc, rejects_malformed_files, 0, 2);
     tcase_add_test(tc, rejects_damaged_gzip);
     tcase_add_test(tc, missing_file_and_null_arguments);
+    tcase_add_test(tc, gzip_members_trailer_and_trailing_bytes);
+    tcase_add_loop_test(tc, huge_claims_rejected_before_allocating, 0, 2);
+    tcase_add_test(tc, gzip_buffer_grows_as_data_arrives);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

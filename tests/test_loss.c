@@ -501,6 +501,58 @@ START_TEST(extreme_logits)
 }
 END_TEST
 
+/* Softmax-CCE shares softmax's row max, and the same rule holds: a row with
+ * a NaN or +inf logit (all NaN, NaN among -inf, all +inf, one column of NaN)
+ * gives a NaN loss and a NaN gradient throughout that row; the other rows'
+ * gradients stay finite. Both kernel forms (the suite also runs with
+ * NNACT_ROW_KERNELS=0), one-hot targets and labels, rows longer than a
+ * work-group's share. */
+START_TEST(softmax_cce_nan_rows)
+{
+    enum { R = 5 };
+    static const size_t widths[] = {1, 3, 1000};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        const size_t C = widths[w], n = R * C;
+        float *z = tu_xmalloc(n * sizeof *z), *hot = tu_xmalloc(n * sizeof *hot);
+        float lab[R];
+        for (size_t i = 0; i < n; i++)
+            z[i] = (float)(i % 7) - 3.0f, hot[i] = 0.0f;
+        for (size_t r = 0; r < R; r++) {
+            lab[r] = (float)(r % C);
+            hot[r * C + r % C] = 1.0f;
+        }
+        for (size_t j = 0; j < C; j++) {
+            z[1 * C + j] = NAN;                                 /* all NaN */
+            z[2 * C + j] = j == C / 2 ? NAN : -INFINITY;        /* NaN among -inf */
+            z[3 * C + j] = INFINITY;                            /* all +inf */
+        }
+        for (int labels = 0; labels < 2; labels++) {
+            const nnact_loss loss = {NNACT_LOSS_SOFTMAX_CCE, 0, 1.0f};
+            nnact_tensor *P = tu_tensor(R, C, z), *T = tu_tensor(R, labels ? 1 : C,
+                                                                  labels ? lab : hot),
+                         *G = tu_tensor(R, C, NULL);
+            float v = 0.0f;
+            TU_OK(nnact_loss_eval(tu_ctx, &loss, P, T, &v, NULL, G));
+            ck_assert_msg(isnan(v), "softmax_cce %dx%zu (%s) with NaN/+inf rows: loss %.9g, "
+                          "want NaN", R, C, labels ? "labels" : "one-hot", (double)v);
+            float *g = tu_read(G);
+            for (size_t r = 0; r < R; r++)
+                for (size_t j = 0; j < C; j++) {
+                    const int want_nan = r >= 1 && r <= 3;
+                    const float gv = g[r * C + j];
+                    ck_assert_msg(want_nan ? isnan(gv) : isfinite(gv),
+                                  "softmax_cce %dx%zu (%s): grad row %zu col %zu = %.9g, "
+                                  "want %s", R, C, labels ? "labels" : "one-hot", r, j,
+                                  (double)gv, want_nan ? "NaN" : "finite");
+                }
+            free(g);
+            nnact_tensor_destroy(P), nnact_tensor_destroy(T), nnact_tensor_destroy(G);
+        }
+        free(z), free(hot);
+    }
+}
+END_TEST
+
 /* Probabilities of exactly 0 and 1: the clip keeps loss and gradient finite
  * (the gradient is the formula at the clipped q). */
 START_TEST(clipped_probabilities)
@@ -866,6 +918,7 @@ int main(void)
     tcase_add_loop_test(tc, labels_equal_one_hot, 0, NNACT_LOSS_COUNT);
     tcase_add_test(tc, softmax_cce_long_row);
     tcase_add_test(tc, extreme_logits);
+    tcase_add_test(tc, softmax_cce_nan_rows);
     tcase_add_test(tc, clipped_probabilities);
     tcase_add_test(tc, views_at_offsets);
     tcase_add_loop_test(tc, accumulate_matches_eval, 0, 2 * NNACT_LOSS_COUNT);

@@ -3,12 +3,15 @@
  * training to high accuracy on the spiral set, determinism of creation and
  * training, the model file (round trip, atomic write, every truncation,
  * flipped bytes, crafted headers with a recomputed CRC) and the errors. */
-#define _XOPEN_SOURCE 700 /* opendir */
+#define _DEFAULT_SOURCE /* opendir, flock */
 #include "dataset.h"
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -828,6 +831,12 @@ START_TEST(load_rejects_crafted_headers)
         {act_offset(3, 0) + 4, 0x7FC00000u, "parameter is not finite", "NaN activation parameter"},
         {act_offset(3, 1) + 4, 0, "corrupt: layer 1 softmax temperature 0", "softmax temperature 0"},
         {act_offset(3, 1) + 4, 0xBF800000u, "temperature -1 is not positive", "softmax temperature -1"},
+        /* parameters: W0 is 2x3 from act_offset(3, 2), then b0 (3), W1 (3x2), b1 (2) */
+        {act_offset(3, 2), 0x7FC00000u, "layer 0 W[0] is nan (parameters must be finite)",
+         "a NaN weight"},
+        {act_offset(3, 2) + 4 * 7, 0x7F800000u, "layer 0 b[1] is inf", "an inf bias"},
+        {act_offset(3, 2) + 4 * 14, 0xFF800000u, "layer 1 W[5] is -inf", "a -inf weight"},
+        {act_offset(3, 2) + 4 * 16, 0xFFC00001u, "layer 1 b[1] is", "a NaN last bias"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         memcpy(g, f, len);
@@ -847,6 +856,112 @@ START_TEST(load_rejects_crafted_headers)
     write_bytes(path, g, len - 4);
     EXPECT_LOAD_FAILS(path, "architecture needs", "one float missing");
     free(f), free(g);
+}
+END_TEST
+
+/* A model whose parameters went NaN (a diverged run) is not saved: the
+ * loader would refuse the file, and the old file stays as it was. */
+START_TEST(save_refuses_non_finite_parameters)
+{
+    static const size_t sizes[] = {2, 3, 2};
+    static const char *const acts[] = {"tanh", "softmax"};
+    nnact_mlp *m = make_mlp(sizes, 3, acts, 3);
+    const char *path = tmp_path(0, "diverged.nnmlp");
+    TU_OK(nnact_mlp_save(m, path));
+    size_t len;
+    unsigned char *before = read_bytes(path, &len);
+    TU_OK(nnact_tensor_fill(nnact_mlp_bias(m, 1), NAN));
+    TU_FAILS(nnact_mlp_save(m, path), NNACT_ERR_INVALID_ARG, "layer 1 b[0] is nan");
+    size_t len2;
+    unsigned char *after = read_bytes(path, &len2);
+    ck_assert_msg(len2 == len && !memcmp(before, after, len), "the refused save changed "
+                  "the old file");
+    ck_assert_int_eq(count_entries_with(".tmp."), 0);
+    free(before), free(after);
+    nnact_mlp_destroy(m);
+}
+END_TEST
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    fputs("partial", f);
+    fclose(f);
+}
+
+static bool exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* A killed save leaves "<target>.tmp.XXXXXX"; the next save of the same
+ * target removes such files, but not those of other targets, other names,
+ * or one a live save still holds (locked). In a directory of its own. */
+START_TEST(save_removes_stale_temporary_files)
+{
+    char dir[300], target[320], stale1[340], stale2[340], other[340], odd[340], live[340];
+    snprintf(dir, sizeof dir, "%s/stale", tu_tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(target, sizeof target, "%s/m.nnmlp", dir);
+    snprintf(stale1, sizeof stale1, "%s.tmp.Ab12Cd", target);
+    snprintf(stale2, sizeof stale2, "%s.tmp.zzzzzz", target);
+    snprintf(other, sizeof other, "%s/m.nnmlpx.tmp.Ab12Cd", dir);
+    snprintf(odd, sizeof odd, "%s.tmp.keep", target);
+    snprintf(live, sizeof live, "%s.tmp.L1VE00", target);
+    const char *all[] = {stale1, stale2, other, odd, live};
+    for (size_t i = 0; i < 5; i++)
+        touch(all[i]);
+    int fd = open(live, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+
+    static const size_t sizes[] = {2, 2};
+    static const char *const acts[] = {"sigmoid"};
+    nnact_mlp *m = make_mlp(sizes, 2, acts, 1);
+    TU_OK(nnact_mlp_save(m, target));
+    ck_assert_msg(!exists(stale1) && !exists(stale2), "stale temporary files of the target "
+                  "survived a save");
+    ck_assert_msg(exists(other) && exists(odd), "a save removed a file that is not its "
+                  "target's temporary file");
+    ck_assert_msg(exists(live), "a save removed a temporary file that a live save holds");
+    close(fd);
+    /* Relative paths (the current directory) work the same way. */
+    touch(stale1);
+    char cwd[4096];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(dir), 0);
+    TU_OK(nnact_mlp_save(m, "m.nnmlp"));
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_msg(!exists(stale1), "a save by a relative path left a stale temporary file");
+    nnact_mlp_destroy(m);
+}
+END_TEST
+
+/* A new model file gets 0666 less the umask (not mkstemp's 0600); saving
+ * over an existing file keeps that file's mode. */
+START_TEST(save_keeps_mode_and_honours_umask)
+{
+    static const size_t sizes[] = {2, 2};
+    static const char *const acts[] = {"sigmoid"};
+    nnact_mlp *m = make_mlp(sizes, 2, acts, 1);
+    const mode_t old_mask = umask(022);
+    struct stat sb;
+    const char *path = tmp_path(0, "mode.nnmlp");
+    TU_OK(nnact_mlp_save(m, path));
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_msg((sb.st_mode & 0777) == 0644, "new file under umask 022: mode %03o, want "
+                  "644", (unsigned)(sb.st_mode & 0777));
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    TU_OK(nnact_mlp_save(m, path));
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_msg((sb.st_mode & 0777) == 0640, "saving over a 0640 file made it %03o",
+                  (unsigned)(sb.st_mode & 0777));
+    umask(077);
+    const char *path2 = tmp_path(1, "mode2.nnmlp");
+    TU_OK(nnact_mlp_save(m, path2));
+    ck_assert_int_eq(stat(path2, &sb), 0);
+    ck_assert_msg((sb.st_mode & 0777) == 0600, "new file under umask 077: mode %03o, want "
+                  "600", (unsigned)(sb.st_mode & 0777));
+    umask(old_mask);
+    nnact_mlp_destroy(m);
 }
 END_TEST
 
@@ -1028,6 +1143,9 @@ int main(void)
     tcase_add_test(tc, load_rejects_every_truncation);
     tcase_add_test(tc, load_rejects_every_flipped_byte);
     tcase_add_test(tc, load_rejects_crafted_headers);
+    tcase_add_test(tc, save_refuses_non_finite_parameters);
+    tcase_add_test(tc, save_removes_stale_temporary_files);
+    tcase_add_test(tc, save_keeps_mode_and_honours_umask);
     tcase_add_test(tc, load_rejects_missing_empty_and_foreign_files);
     tcase_add_test(tc, save_and_load_errors);
     suite_add_tcase(s, tc);

@@ -1,7 +1,8 @@
 /* Row-wise softmax on the device against the long-double reference: random
  * rows at scales 1, 10, 100 and temperatures 0.5, 1, 2.5 on shapes from 1x1
  * to rows longer than a work-group and a 1x100000 row; rows sum to 1; shift
- * invariance; the -inf / NaN / +inf rules; rows of 1e30; single columns; in
+ * invariance; the -inf / NaN / +inf rules (all-NaN, all-+inf, NaN among
+ * -inf, single columns); rows of 1e30; single columns; in
  * place (y aliasing x, dx aliasing dy) and through nnact_act_forward /
  * nnact_act_backward with NNACT_ACT_SOFTMAX, which must give the same bits;
  * zero-sized tensors. */
@@ -163,7 +164,7 @@ END_TEST
  * special entry sits in one item's share only. */
 START_TEST(special_rows)
 {
-    enum { R = 9, C = 1000 };
+    enum { R = 12, C = 1000 };
     const size_t cols = C;
     static float x[R * C], dy[R * C];
     tu_random(x, R * C, 5.0f, 91);
@@ -195,6 +196,18 @@ START_TEST(special_rows)
         row[j] = j == 400 ? -3.0f : -INFINITY;
     /* 8: a NaN dy (backward NaN throughout that row only). */
     dy[8 * cols + 9] = NAN;
+    /* 9: all NaN -> NaN (the max skips NaN; the row is not a masked one). */
+    row = x + 9 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = NAN;
+    /* 10: -inf entries and one NaN -> NaN, not the masked row's zeros. */
+    row = x + 10 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = j == 611 ? NAN : -INFINITY;
+    /* 11: all +inf -> NaN. */
+    row = x + 11 * cols;
+    for (size_t j = 0; j < cols; j++)
+        row[j] = INFINITY;
 
     for (int t = 0; t < 3; t++) {
         const float T = t == 0 ? 0.5f : t == 1 ? 1.0f : 2.5f;
@@ -214,12 +227,40 @@ START_TEST(special_rows)
             WANT(5, y[5 * cols + j] == (float)(1.0L / C), "exactly 1/cols");
             WANT(6, y[6 * cols + j] == (j % 2 ? 0.0f : (float)(2.0L / C)), "0 or 2/cols");
             WANT(7, y[7 * cols + j] == (j == 400 ? 1.0f : 0.0f), "1 or 0");
+            WANT(9, isnan(y[9 * cols + j]), "NaN (all NaN row)");
+            WANT(10, isnan(y[10 * cols + j]), "NaN (NaN among -inf)");
+            WANT(11, isnan(y[11 * cols + j]), "NaN (all +inf row)");
 #undef WANT
         }
         free(y);
     }
     /* Backward where y is the device's: zeros give zeros, NaN rows NaN, and
      * a NaN dy poisons its own row only (checked by the reference above). */
+}
+END_TEST
+
+/* The same rules on rows of one to three columns (a single column is the
+ * row kernels' scalar tail only): NaN, +inf, -inf, a finite value, NaN
+ * beside -inf, all NaN. */
+START_TEST(special_short_rows)
+{
+    static const float f[][3] = {{NAN, NAN, NAN},     {INFINITY, 1.0f, 2.0f},
+                                 {-INFINITY, -INFINITY, -INFINITY},
+                                 {3.0f, -INFINITY, 1.0f}, {-INFINITY, NAN, -INFINITY},
+                                 {-INFINITY, -INFINITY, NAN}};
+    enum { R = sizeof f / sizeof f[0] };
+    for (size_t cols = 1; cols <= 3; cols++) {
+        float x[R * 3], dy[R * 3];
+        for (size_t r = 0; r < R; r++)
+            for (size_t j = 0; j < cols; j++) {
+                x[r * cols + j] = f[r][j];
+                dy[r * cols + j] = 0.25f * (float)(j + 1);
+            }
+        for (int t = 0; t < 2; t++) {
+            float *y = check_softmax(R, cols, t ? 2.5f : 1.0f, x, dy, "special short rows");
+            free(y);
+        }
+    }
 }
 END_TEST
 
@@ -280,6 +321,7 @@ int main(void)
     tcase_add_loop_test(tc, random_rows, 0, N_SHAPES);
     tcase_add_test(tc, shift_invariance);
     tcase_add_test(tc, special_rows);
+    tcase_add_test(tc, special_short_rows);
     tcase_add_test(tc, rows_of_1e30);
     tcase_add_test(tc, zero_sized);
     suite_add_tcase(s, tc);

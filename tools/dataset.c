@@ -49,6 +49,10 @@ static nnact_status load_split(const char *dir, const char *prefix, size_t featu
         snprintf(err, cap, "'%s' must hold 3-D images and '%s' 1-D labels (got %zu-D "
                  "and %zu-D)", ipath, lpath, im.ndims, lb.ndims);
         st = NNACT_ERR_IO;
+    } else if (im.dims[0] == 0) {
+        snprintf(err, cap, "'%s' holds no images: nothing to %s", ipath,
+                 strcmp(prefix, "train") ? "test on" : "train on");
+        st = NNACT_ERR_IO;
     } else if (im.dims[0] != lb.dims[0]) {
         snprintf(err, cap, "'%s' holds %zu images but '%s' holds %zu labels", ipath,
                  im.dims[0], lpath, lb.dims[0]);

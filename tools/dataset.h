@@ -14,8 +14,8 @@ typedef struct dataset {
 } dataset;
 
 /* Loads DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. Checks magic,
- * truncation, image/label counts, labels < classes and that an image has
- * `features` pixels; a failure returns non-OK with a message in err.
+ * truncation, image/label counts, empty splits, labels < classes and that
+ * an image has `features` pixels; a failure returns non-OK with a message in err.
  * NNACT_ERR_IO with err starting "no dataset" when the files are absent. */
 nnact_status dataset_load_idx(const char *dir, size_t features, size_t classes,
                               dataset *train, dataset *test, char *err, size_t err_cap);

@@ -51,12 +51,25 @@ static void usage(FILE *f)
         "                      (training only; sets NNACT_PROFILE=1)\n");
 }
 
-static int parse_int(const char *s, int *out)
+/* A decimal integer in [0, max] and nothing else: no sign, no spaces, no
+ * trailing text (strtoull alone takes "-5" as 2^64 - 5 and "abc" as 0). */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
+    if (*s < '0' || *s > '9')
+        return 0;
     char *end;
     errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < 0 || v > 1000000000)
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    uint64_t v;
+    if (!parse_u64(s, 1000000000, &v))
         return 0;
     *out = (int)v;
     return 1;
@@ -101,7 +114,7 @@ static int parse_args(int argc, char **argv, options *o)
         }
         else if (!strcmp(a, "--epochs")) ok = parse_int(v, &o->epochs), o->epochs_given = 1;
         else if (!strcmp(a, "--batch")) ok = parse_int(v, &o->batch) && o->batch > 0;
-        else if (!strcmp(a, "--seed")) o->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--seed")) ok = parse_u64(v, UINT64_MAX, &o->seed);
         else if (!strcmp(a, "--lr")) {
             char *end;
             o->lr = strtof(v, &end);
@@ -111,30 +124,50 @@ static int parse_args(int argc, char **argv, options *o)
             return 0;
         }
         if (!ok) {
-            fprintf(stderr, "nnact-train: bad value '%s' for %s\n", v, a);
+            fprintf(stderr, "nnact-train: bad value '%s' for %s (want %s)\n", v, a,
+                    !strcmp(a, "--lr") ? "a finite number > 0" :
+                    !strcmp(a, "--schedule") ? "cosine or constant" :
+                    !strcmp(a, "--batch") ? "an integer >= 1" : "an integer >= 0");
             return 0;
         }
     }
     return 1;
 }
 
-static size_t parse_layers(const char *s, size_t *sizes, size_t cap)
+/* --layers: comma-separated sizes, each an integer >= 1. Returns a malloc'd
+ * array (its length in *n), or NULL after printing what is wrong. */
+static size_t *parse_layers(const char *s, size_t *n)
 {
-    size_t n = 0;
-    const char *p = s;
-    while (*p && n < cap) {
-        char *end;
-        unsigned long v = strtoul(p, &end, 10);
-        if (end == p || v == 0)
-            return 0;
-        sizes[n++] = v;
-        if (*end == ',')
-            end++;
-        else if (*end)
-            return 0;
-        p = end;
+    size_t cap = 1;
+    for (const char *c = s; *c; c++)
+        cap += *c == ',';
+    size_t *sizes = malloc(cap * sizeof *sizes);
+    if (!sizes) {
+        fprintf(stderr, "nnact-train: out of host memory\n");
+        return NULL;
     }
-    return *p ? 0 : n;
+    const char *p = s;
+    for (*n = 0; *n < cap; (*n)++) {
+        size_t len = strcspn(p, ",");
+        char item[32];
+        uint64_t v = 0;
+        snprintf(item, sizeof item, "%.*s", (int)(len < 31 ? len : 31), p);
+        if (len > 20 || !parse_u64(item, SIZE_MAX, &v) || v == 0) {
+            fprintf(stderr, "nnact-train: bad value '%s' for --layers: '%.*s' is not a "
+                    "size >= 1 (want e.g. 784,256,128,10)\n", s, (int)len, p);
+            free(sizes);
+            return NULL;
+        }
+        sizes[*n] = (size_t)v;
+        p += len + (p[len] == ',');
+    }
+    if (*n < 2) {
+        fprintf(stderr, "nnact-train: bad value '%s' for --layers: want 2 or more sizes, "
+                "e.g. 784,256,128,10\n", s);
+        free(sizes);
+        return NULL;
+    }
+    return sizes;
 }
 
 static double now(void)
@@ -153,6 +186,21 @@ static double now(void)
             goto out;                                                                \
         }                                                                            \
     } while (0)
+
+/* A test loss that is NaN or inf means the model is unusable: say so. */
+static bool finite_eval(float test_loss, int epoch)
+{
+    if (isfinite(test_loss))
+        return true;
+    fflush(stdout);
+    if (epoch)
+        fprintf(stderr, "nnact-train: the test loss after epoch %d is %g: the model "
+                "diverged; try a smaller --lr\n", epoch, (double)test_loss);
+    else
+        fprintf(stderr, "nnact-train: the test loss is %g: the model gives no usable "
+                "predictions\n", (double)test_loss);
+    return false;
+}
 
 static void progress(int epoch, int epochs, size_t done, size_t total, double rate,
                      double loss)
@@ -229,23 +277,27 @@ int main(int argc, char **argv)
     dataset train = {0}, test = {0};
     nnact_tensor *xb = NULL, *yb = NULL, *xt = NULL, *yt = NULL, *xtr = NULL, *ytr = NULL,
                  *sums = NULL;
-    size_t *perm = NULL;
+    size_t *perm = NULL, *sizes = NULL, n_sizes = 0;
+    const char **acts = NULL;
+    nnact_tensor *xpart = NULL, *ypart = NULL;
     FILE *hist = NULL;
     const char *dsname = "fashion-mnist";
     char err[1024];
 
-    size_t sizes[64], n_sizes = parse_layers(o.layers, sizes, 64);
-    if (n_sizes < 2) {
-        fprintf(stderr, "nnact-train: --layers '%s' must be 2 or more positive sizes, "
-                "e.g. 784,256,128,10\n", o.layers);
+    if (!(sizes = parse_layers(o.layers, &n_sizes)))
         return 2;
-    }
     if (o.profile)
         setenv("NNACT_PROFILE", "1", 1);
     TRY(nnact_ctx_create(&ctx, o.device));
     if (o.load) {
         TRY(nnact_mlp_load(ctx, o.load, &mlp));
+        /* The model's own sizes, however many layers the file holds. */
         n_sizes = nnact_mlp_depth(mlp) + 1;
+        free(sizes);
+        if (!(sizes = malloc(n_sizes * sizeof *sizes))) {
+            fprintf(stderr, "nnact-train: out of host memory\n");
+            goto out;
+        }
         for (size_t i = 0; i < n_sizes; i++)
             sizes[i] = nnact_mlp_size(mlp, i);
         if (!o.epochs_given)
@@ -269,6 +321,11 @@ int main(int argc, char **argv)
         dsname = "spiral";
         if (!o.layers_given && !o.load) {
             static const size_t spiral_sizes[] = {2, 64, 64, 3};
+            free(sizes);
+            if (!(sizes = malloc(sizeof spiral_sizes))) {
+                fprintf(stderr, "nnact-train: out of host memory\n");
+                goto out;
+            }
             n_sizes = 4;
             memcpy(sizes, spiral_sizes, sizeof spiral_sizes);
         }
@@ -285,7 +342,10 @@ int main(int argc, char **argv)
     }
 
     if (!mlp) {
-        const char *acts[64];
+        if (!(acts = malloc((n_sizes - 1) * sizeof *acts))) {
+            fprintf(stderr, "nnact-train: out of host memory\n");
+            goto out;
+        }
         for (size_t i = 0; i + 1 < n_sizes; i++)
             acts[i] = i + 2 == n_sizes ? "softmax" : o.act;
         TRY(nnact_mlp_create(ctx, sizes, n_sizes, acts, o.seed, &mlp));
@@ -302,11 +362,24 @@ int main(int argc, char **argv)
     const int tty = isatty(STDOUT_FILENO);
     TRY(maybe_tune(ctx, o.tune, tty));
     const size_t B = (size_t)o.batch, F = sizes[0];
+    if (o.epochs > 0 && B > train.n) {
+        fprintf(stderr, "nnact-train: --batch %zu is larger than the %zu training samples; "
+                "use --batch %zu or less\n", B, train.n, train.n);
+        goto out;
+    }
+    /* The last, partial batch of an epoch trains too (as PyTorch's default
+     * drop_last=False does): every sample is seen once per epoch. Its rows
+     * are views of the first rows of the batch tensors. */
+    const size_t part = train.n % B;
     TRY(nnact_tensor_create(ctx, B, F, &xb));
     TRY(nnact_tensor_create(ctx, B, 1, &yb));
+    if (part && o.epochs > 0) {
+        TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(xb), 0, part, F, &xpart));
+        TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(yb), 0, part, 1, &ypart));
+    }
     /* The training set lives on the device; each step gathers its batch
      * there by the epoch's permutation. */
-    if (train.n) {
+    if (train.n && o.epochs > 0) {
         TRY(nnact_tensor_create(ctx, train.n, F, &xtr));
         TRY(nnact_tensor_create(ctx, train.n, 1, &ytr));
         TRY(nnact_tensor_write(xtr, train.x));
@@ -339,7 +412,7 @@ int main(int argc, char **argv)
 
     const float base_lr = opt.lr;
     const bool cosine = !strcmp(o.schedule, "cosine");
-    const double total_steps = (double)o.epochs * (double)(train.n / B);
+    const double total_steps = (double)o.epochs * (double)((train.n + B - 1) / B);
     uint64_t step = 0;
     uint64_t rng = o.seed * 0x9E3779B97F4A7C15ull + 7;
     double train_seconds = 0, last_loss = 0, test_loss = 0;
@@ -368,23 +441,37 @@ int main(int argc, char **argv)
         float train_loss = 0, train_acc = 0;
         size_t seen = 0;
         TRY(nnact_tensor_fill(sums, 0.0f));
-        for (size_t start = 0; start + B <= train.n; start += B) { /* full batches */
-            TRY(nnact_tensor_gather_rows(xb, xtr, perm + start));
-            TRY(nnact_tensor_gather_rows(yb, ytr, perm + start));
+        for (size_t start = 0; start < train.n; start += B) {
+            const size_t rows = train.n - start < B ? train.n - start : B;
+            nnact_tensor *x = rows == B ? xb : xpart, *y = rows == B ? yb : ypart;
+            TRY(nnact_tensor_gather_rows(x, xtr, perm + start));
+            TRY(nnact_tensor_gather_rows(y, ytr, perm + start));
             if (cosine)
                 opt.lr = (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979 *
                                                           (double)step / total_steps)));
             step++;
-            /* loss and accuracy add up on the device: no wait per step */
-            TRY(nnact_mlp_train_step_accumulate(mlp, xb, yb, &loss, &opt, sums));
-            seen += B;
-            if (tty && (seen / B) % 16 == 0) {
+            /* loss and accuracy add up on the device: no wait per step; the
+             * sums are read every 64 steps (16 on a terminal, for the bar)
+             * to stop a diverging run early, and after the last */
+            TRY(nnact_mlp_train_step_accumulate(mlp, x, y, &loss, &opt, sums));
+            seen += rows;
+            const size_t done = start / B + 1;
+            if (done % (tty ? 16 : 64) == 0 || seen == train.n) {
                 TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc));
-                progress(e, o.epochs, seen, train.n - train.n % B,
-                         (double)seen / (now() - t0), train_loss);
+                if (!isfinite(train_loss)) { /* the weights are lost too: save nothing */
+                    if (tty)
+                        printf("\r\033[K");
+                    fflush(stdout);
+                    fprintf(stderr, "nnact-train: training diverged in epoch %d by step %llu: "
+                            "the loss is %g; try a smaller --lr (it was %g)\n", e,
+                            (unsigned long long)step, (double)train_loss, (double)base_lr);
+                    goto out;
+                }
+                if (tty)
+                    progress(e, o.epochs, seen, train.n, (double)seen / (now() - t0),
+                             train_loss);
             }
         }
-        TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc));
         if (o.profile) {
             size_t na = nnact_ctx_profile(ctx, prof_after, PROF_MAX);
             for (size_t i = 0; i < na && i < PROF_MAX; i++) {
@@ -405,6 +492,8 @@ int main(int argc, char **argv)
         train_seconds += secs;
         float tl;
         TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
+        if (!finite_eval(tl, e))
+            goto out;
         test_loss = tl;
         last_loss = train_loss;
         if (tty)
@@ -421,6 +510,8 @@ int main(int argc, char **argv)
     if (o.epochs == 0) {
         float tl;
         TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
+        if (!finite_eval(tl, 0))
+            goto out;
         test_loss = tl;
         printf("evaluation: test loss %.4f  test acc %.4f\n", test_loss, (double)test_acc);
     }
@@ -453,7 +544,8 @@ int main(int argc, char **argv)
 out:
     if (hist)
         fclose(hist);
-    free(perm);
+    free(perm), free(sizes), free(acts);
+    nnact_tensor_destroy(xpart), nnact_tensor_destroy(ypart);
     nnact_tensor_destroy(xb), nnact_tensor_destroy(yb);
     nnact_tensor_destroy(xtr), nnact_tensor_destroy(ytr), nnact_tensor_destroy(sums);
     nnact_tensor_destroy(xt), nnact_tensor_destroy(yt);
