@@ -21,6 +21,12 @@ static const act_case cases[] = {
     {"relu", 0, 0, 0},       {"leaky_relu", 0, 0, 0},    {"leaky_relu", 1, 0.2f, 0},
     {"prelu", 0, 0, 0},      {"prelu", 1, -0.3f, 0},     {"swish", 0, 0, 0},
     {"swish", 1, 0, 1.5f},   {"swish", 1, 0, 0.5f},
+    {"elu", 0, 0, 0},        {"elu", 1, 0.5f, 0},        {"selu", 0, 0, 0},
+    {"celu", 0, 0, 0},       {"celu", 1, 2.0f, 0},       {"celu", 1, -1.5f, 0},
+    {"gelu", 0, 0, 0},       {"gelu_tanh", 0, 0, 0},     {"softplus", 0, 0, 0},
+    {"softplus", 1, 0, 2.0f}, {"softplus", 1, 0, 0.3f},  {"mish", 0, 0, 0},
+    {"softsign", 0, 0, 0},   {"hardsigmoid", 0, 0, 0},   {"hardswish", 0, 0, 0},
+    {"relu6", 0, 0, 0},      {"hardtanh", 0, 0, 0},      {"hardtanh", 1, -0.5f, 2.0f},
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
@@ -39,12 +45,8 @@ static nnact_act make_act(int c)
 }
 
 /* What the derivative reads (the API contract of nnact_act_backward). */
-static int needs_x(nnact_act_kind k)
-{
-    return k == NNACT_ACT_RELU || k == NNACT_ACT_LEAKY_RELU || k == NNACT_ACT_PRELU ||
-           k == NNACT_ACT_SWISH;
-}
 static int needs_y(nnact_act_kind k) { return k == NNACT_ACT_SIGMOID || k == NNACT_ACT_TANH; }
+static int needs_x(nnact_act_kind k) { return k != NNACT_ACT_IDENTITY && !needs_y(k); }
 
 static void label(char *buf, size_t cap, const nnact_act *a, const char *what, float scale)
 {
@@ -164,6 +166,10 @@ static const float edge_x[] = {
     15.0f,    -15.0f,    20.0f,     -20.0f,   88.0f,        -88.0f,        89.0f,
     -104.0f,  100.0f,    -100.0f,   1000.0f,  -1000.0f,     1e30f,         -1e30f,
     FLT_MAX,  -FLT_MAX,  INFINITY,  -INFINITY, NAN,
+    /* the kinks and tails of the modern set */
+    3.0f,     -3.0f,     6.0f,      -6.0f,    -1.5f,        -9.0f,         -6.45f,
+    -10.5f,   -13.0f,    88.7f,     -88.7f,   1e4f,         -1e4f,         1e-30f,
+    -1e-30f,  2.9999998f, -2.9999998f, 5.9999995f,
 };
 #define N_EX (sizeof edge_x / sizeof edge_x[0])
 static const float edge_dy[] = {0.75f, -1.5f, 0.0f, -0.0f, NAN, INFINITY, -INFINITY,
@@ -253,6 +259,28 @@ START_TEST(edge_values)
                 EXACT(di == 0.0f, "dx = 0 (swish' = 0)");
             if ((xi == FLT_MAX || xi == INFINITY) && gfin)
                 EXACT(memcmp(&di, &gi, sizeof di) == 0, "dx = dy (swish' = 1)");
+            break;
+        case NNACT_ACT_GELU:
+            if (xi == -9.0f) /* x Phi(x) = -1.01573e-18 (mpmath), not 0 */
+                EXACT(fabsf(yi / -1.0157296e-18f - 1.0f) < 1e-5f, "y = -1.01573e-18");
+            break;
+        case NNACT_ACT_GELU_TANH:
+            if (xi == -6.45f) /* -1.056876e-12 at the float -6.45 (mpmath) */
+                EXACT(fabsf(yi / -1.0568761e-12f - 1.0f) < 1e-5f, "y = -1.056876e-12");
+            break;
+        case NNACT_ACT_SOFTPLUS:
+            if (xi == FLT_MAX)
+                EXACT(yi == FLT_MAX, "y = FLT_MAX (b x overflows)");
+            if (xi == -INFINITY)
+                EXACT(yi == 0.0f, "y = 0");
+            break;
+        case NNACT_ACT_HARDSWISH:
+            if (xi == FLT_MAX || xi == 1e30f)
+                EXACT(yi == xi, "y = x (x 6/6 overflows)");
+            break;
+        case NNACT_ACT_CELU:
+            if (xi == -1e-30f && a.alpha == 1.0f)
+                EXACT(yi == -1e-30f, "y = -1e-30");
             break;
         default:
             break;
