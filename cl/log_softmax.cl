@@ -16,6 +16,46 @@ inline vfloat exp_logprob(vfloat y)
     return exp_nonpos(select(y, (vfloat)(89.0f), y > 89.0f));
 }
 
+/* The lanes of a compensated vector sum added with their compensations,
+ * compensated too: the row's sum is near 1 (the max's term is exactly 1),
+ * and a plain pairwise add of 16 lanes could cost it 2 ulp of 1, all of
+ * which lands in y = z - log(sum) for every entry. Once per row. */
+inline float vksum_total(vksum k)
+{
+    float s[VW], c[VW];
+    VSTORE(k.s, 0, s);
+    VSTORE(k.c, 0, c);
+    ksum r = {0.0f, 0.0f};
+    for (uint i = 0; i < VW; i++) {
+        r = ksum_add(r, s[i]);
+        r = ksum_add(r, -c[i]);
+    }
+    return r.s;
+}
+
+/* The same for the work-group form: a tree of error-free additions (the
+ * local buffer holds 2 floats per item), each item's Kahan sum s - c. */
+inline float group_sum_compensated(ksum k, __local float *scratch)
+{
+    const uint lid = get_local_id(0), n = get_local_size(0);
+    __local float *hi = scratch, *lo = scratch + n;
+    hi[lid] = k.s;
+    lo[lid] = -k.c;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint w = n / 2; w > 0; w /= 2) {
+        if (lid < w) {
+            const float a = hi[lid], b = hi[lid + w], t = a + b, bb = t - a;
+            const float err = isfinite(t) ? (a - (t - bb)) + (b - bb) : 0.0f;
+            hi[lid] = t;
+            lo[lid] += lo[lid + w] + err;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = hi[0] + lo[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
 __kernel void log_softmax_fwd(__global const float *x, ulong xo,
                               __global float *y, ulong yo,
                               ulong cols, float temperature,
@@ -45,7 +85,7 @@ __kernel void log_softmax_fwd(__global const float *x, ulong xo,
     ksum k = {0.0f, 0.0f};
     for (ulong j = lid; j < cols; j += ls)
         k = ksum_add(k, exp((xr[j] - m) / temperature));
-    const float lse = log(group_sum(k.s, scratch));
+    const float lse = log(group_sum_compensated(k, scratch));
     /* y may alias x: each item reads its own x[j] before writing y[j]. */
     for (ulong j = lid; j < cols; j += ls)
         yr[j] = (xr[j] - m) / temperature - lse;
@@ -129,7 +169,7 @@ __kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
         k = vksum_add_bounded(k, exp_nonpos(SHIFTED(VLOAD(0, xr + j))));
     if (tail) /* padded lanes: exp(-inf) = 0 */
         k = vksum_add_bounded(k, exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY))));
-    const float lse = log(vsum_lanes(k.s));
+    const float lse = log(vksum_total(k));
 
     /* y may alias x: every element is read before it is written. */
     const uint head = head_to_align(yr, cols);

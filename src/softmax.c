@@ -14,10 +14,12 @@ static nnact_status check_temperature(float t, const char *fn)
     return NNACT_OK;
 }
 
-/* k_rows: the CPU form; k_group: the GPU form. */
+/* k_rows: the CPU form; k_group: the GPU form, with scratch floats of local
+ * memory per work-item. */
 static nnact_status row_forward(nnact_ctx *ctx, const char *fn, float temperature,
                                 const nnact_tensor *x, nnact_tensor *y,
-                                nnact_kernel_id k_rows, nnact_kernel_id k_group)
+                                nnact_kernel_id k_rows, nnact_kernel_id k_group,
+                                size_t scratch)
 {
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
@@ -39,7 +41,7 @@ static nnact_status row_forward(nnact_ctx *ctx, const char *fn, float temperatur
     }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
-                        NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
+                        NNACT_LOCAL(scratch * ctx->reduce_local * sizeof(float))};
     return nnact_launch(ctx, k_group, x->rows * ctx->reduce_local, ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
@@ -83,7 +85,7 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
                                    const nnact_tensor *x, nnact_tensor *y)
 {
     return row_forward(ctx, "nnact_softmax_forward", temperature, x, y,
-                       NNACT_K_softmax_fwd_rows, NNACT_K_softmax_fwd);
+                       NNACT_K_softmax_fwd_rows, NNACT_K_softmax_fwd, 1);
 }
 
 nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
@@ -98,7 +100,7 @@ nnact_status nnact_log_softmax_forward(nnact_ctx *ctx, float temperature,
                                        const nnact_tensor *x, nnact_tensor *y)
 {
     return row_forward(ctx, "nnact_log_softmax_forward", temperature, x, y,
-                       NNACT_K_log_softmax_fwd_rows, NNACT_K_log_softmax_fwd);
+                       NNACT_K_log_softmax_fwd_rows, NNACT_K_log_softmax_fwd, 2);
 }
 
 nnact_status nnact_log_softmax_backward(nnact_ctx *ctx, float temperature,

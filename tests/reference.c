@@ -267,9 +267,17 @@ static bool nan_or_zero(long double d, float dy)
     return false;
 }
 
-long double ref_act_backward(const nnact_act *act, float x, float y, float dy)
+/* f' at a finite x is finite; where even long double overflows (celu with
+ * alpha < 0: e^(x/alpha) at x = -1e30), dy = 0 still makes dx exactly 0. */
+static long double backward_factor_dy(const nnact_act *act, float x, float y, float dy)
 {
     long double d = backward_factor(act, x, y);
+    return dy == 0.0f && isfinite(x) && ld_isinf(d) ? 0.0L : d;
+}
+
+long double ref_act_backward(const nnact_act *act, float x, float y, float dy)
+{
+    long double d = backward_factor_dy(act, x, y, dy);
     if (nan_or_zero(d, dy))
         return 0.0L;
     return (long double)dy * d;
@@ -355,7 +363,7 @@ long double ref_act_forward_tol(const nnact_act *act, float x)
 
 long double ref_act_backward_tol(const nnact_act *act, float x, float y, float dy)
 {
-    long double d = backward_factor(act, x, y);
+    long double d = backward_factor_dy(act, x, y, dy);
     if (nan_or_zero(d, dy))
         return REF_NAN_OR_ZERO;
     long double r = (long double)dy * d;
