@@ -264,7 +264,8 @@ static bool nan_or_zero(long double d, float dy)
         return d == 0.0L;
     if (isinf(dy))
         return fabsl(d) <= (long double)FLT_TRUE_MIN / 2;
-    return false;
+    /* dy = 0 at an infinite limit of f' (celu with alpha < 0 at x = -inf) */
+    return dy == 0.0f && ld_isinf(d);
 }
 
 /* f' at a finite x is finite; where even long double overflows (celu with
