@@ -309,7 +309,8 @@ START_TEST(names_round_trip)
         TU_OK(nnact_act_from_name(nm, &a));
         ck_assert_int_eq(a.kind, k);
         for (const char *p = nm; *p; p++)
-            ck_assert_msg(*p == '_' || (*p >= 'a' && *p <= 'z'), "name '%s' not lowercase",
+            ck_assert_msg(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'),
+                          "name '%s' not lowercase",
                           nm);
     }
     ck_assert_ptr_null(nnact_act_name(NNACT_ACT_COUNT));
