@@ -103,7 +103,7 @@ inline vfloat nonpos_part(vfloat x) { return select(x, VZERO, x > 0.0f); }
 /* expm1(a) for a <= 0: exp_nonpos(a) - 1 where the result is at least 0.29
  * in magnitude (no cancellation, Sterbenz-exact subtraction), the Taylor
  * series to degree 8 above -ln2/2 (truncation < 1e-9 relative): tiny a give
- * a exactly (celu(-1e-30) = -1e-30). About 2x faster than pocl's expm1. */
+ * a exactly (celu(-1e-30) = -1e-30), and no call to the built-in expm1. */
 inline vfloat expm1_nonpos(vfloat a)
 {
     vfloat p = (vfloat)(2.48015873e-5f);
@@ -177,7 +177,8 @@ inline vfloat gauss_kernel(vfloat x)
  * (relative error < 1.2e-7 for every z >= 0; P(t) in [-1.27, 0]). e^(-z^2)
  * is gauss_kernel(x), exact in x^2, so the tail keeps its digits
  * (gelu(-9) = -1.016e-18): only z's rounding enters, through t, where it
- * is damped. 3.5x faster on pocl than its erfc. */
+ * is damped. With pocl's erfc gelu forward ran at 0.10 of the copy kernel,
+ * with this at 0.26 (nnact-bench, same loaded machine). */
 inline vfloat phi_neg_abs(vfloat x, vfloat g)
 {
     vfloat t = 1.0f / fma(fabs(x), (vfloat)(0.353553391f), (vfloat)(1.0f));
@@ -258,7 +259,8 @@ inline vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 
 /* log1p(e) for e in [0, 1] as 2 atanh(s), s = e/(2 + e) <= 1/3: the odd
  * series to s^15 (truncation < 2e-9 relative), no cancellation at small e.
- * 2.4x faster on pocl than its log1p. */
+ * softplus forward: 0.21 of the copy kernel with pocl's log1p, 0.50 with
+ * this (nnact-bench, same loaded machine). */
 inline vfloat log1p_unit(vfloat e)
 {
     vfloat s = e / (2.0f + e), s2 = s * s;
