@@ -2,8 +2,8 @@
  * defaults, dispatch, argument checks) and by the device (kernel
  * instantiation in act.cl), so the two cannot disagree.
  * Columns: canonical name, nnact_act_kind suffix, default alpha, default
- * beta, what the derivative reads (NONE, X or Y). Softmax is row-wise and
- * lives in softmax.cl. */
+ * beta, what the derivative reads (NONE, X or Y). Softmax and log-softmax
+ * are row-wise and live in softmax.cl and log_softmax.cl. */
 #ifndef NNACT_ACT_LIST_H
 #define NNACT_ACT_LIST_H
 
@@ -14,7 +14,19 @@
     A(relu,       RELU,       0.0f,  0.0f, X)    \
     A(leaky_relu, LEAKY_RELU, 0.01f, 0.0f, X)    \
     A(prelu,      PRELU,      0.01f, 0.0f, X)    \
-    A(swish,      SWISH,      0.0f,  1.0f, X)
+    A(swish,      SWISH,      0.0f,  1.0f, X)    \
+    A(elu,        ELU,        1.0f,  0.0f, X)    \
+    A(selu,       SELU,       0.0f,  0.0f, X)    \
+    A(celu,       CELU,       1.0f,  0.0f, X)    \
+    A(gelu,       GELU,       0.0f,  0.0f, X)    \
+    A(gelu_tanh,  GELU_TANH,  0.0f,  0.0f, X)    \
+    A(softplus,   SOFTPLUS,   0.0f,  1.0f, X)    \
+    A(mish,       MISH,       0.0f,  0.0f, X)    \
+    A(softsign,   SOFTSIGN,   0.0f,  0.0f, X)    \
+    A(hardsigmoid, HARDSIGMOID, 0.0f, 0.0f, X)   \
+    A(hardswish,  HARDSWISH,  0.0f,  0.0f, X)    \
+    A(relu6,      RELU6,      0.0f,  0.0f, X)    \
+    A(hardtanh,   HARDTANH,   -1.0f, 1.0f, X)
 
 #define NNACT_NEEDS_NONE 0
 #define NNACT_NEEDS_X 1

@@ -51,6 +51,15 @@ inline vfloat cce_elem(vfloat p, vfloat t, float eps, vfloat *g)
     return select(VZERO, -t * log(q), on | isnan(q));
 }
 
+/* on log-probabilities p: -t p (0 where t = 0, also for p = -inf: a masked
+ * class); -t. A NaN p stays NaN in both. */
+inline vfloat nll_elem(vfloat p, vfloat t, float eps, vfloat *g)
+{
+    const int16 on = t != 0.0f;
+    *g = select(select(VZERO, p, isnan(p)), -t, on);
+    return select(VZERO, -t * p, on | isnan(p));
+}
+
 /* ---- row plumbing shared by every loss ---- */
 
 typedef struct row_ctx {
@@ -219,6 +228,8 @@ ELEMENTWISE_LOSS(mse, 0.5f)
 ELEMENTWISE_LOSS(bce, 0.5f)
 ELEMENTWISE_LOSS(bce_logits, 0.0f)
 ELEMENTWISE_LOSS(cce, 0.5f)
+/* one column: correct when the probability e^p is above 1/2 */
+ELEMENTWISE_LOSS(nll, -0.693147181f)
 
 /* Softmax with temperature T fused with cross-entropy, on logits z:
  * loss = tsum * log sum exp((z - m)/T) - sum t (z - m)/T, which is

@@ -197,11 +197,27 @@ typedef enum nnact_act_kind {
     NNACT_ACT_PRELU,   /* fixed slope alpha; see nnact_prelu_* for learnable */
     NNACT_ACT_SWISH,
     NNACT_ACT_SOFTMAX, /* row-wise, temperature alpha */
+    NNACT_ACT_ELU,         /* alpha (default 1) */
+    NNACT_ACT_SELU,        /* fixed lambda and alpha */
+    NNACT_ACT_CELU,        /* alpha (default 1, != 0) */
+    NNACT_ACT_GELU,        /* x Phi(x), the erf form; alias "gelu_erf" */
+    NNACT_ACT_GELU_TANH,   /* the tanh approximation */
+    NNACT_ACT_SOFTPLUS,    /* log(1 + e^(beta x))/beta, beta (default 1, > 0) */
+    NNACT_ACT_MISH,
+    NNACT_ACT_SOFTSIGN,
+    NNACT_ACT_HARDSIGMOID,
+    NNACT_ACT_HARDSWISH,
+    NNACT_ACT_RELU6,
+    NNACT_ACT_HARDTANH,    /* clamp to [alpha, beta] (default [-1, 1], alpha < beta) */
+    NNACT_ACT_LOG_SOFTMAX, /* row-wise, temperature alpha */
     NNACT_ACT_COUNT
 } nnact_act_kind;
 
-/* alpha: slope of leaky relu / prelu (default 0.01), softmax temperature
- * (default 1). beta: swish's beta (default 1). Unused fields are 0. */
+/* alpha: slope of leaky relu / prelu (default 0.01), softmax and log-softmax
+ * temperature (default 1), elu / celu alpha (default 1), hardtanh's lower
+ * bound (default -1). beta: swish's and softplus' beta (default 1),
+ * hardtanh's upper bound (default 1). Unused fields are 0. Formulas and
+ * derivatives of every kind: the operation table in README.md. */
 typedef struct nnact_act {
     nnact_act_kind kind;
     float alpha;
@@ -210,7 +226,10 @@ typedef struct nnact_act {
 
 /* Fills *out with the kind and its default parameters. Names: "linear",
  * "identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "swish",
- * "silu", "softmax"; case-insensitive, '-' same as '_'.
+ * "silu", "softmax", "elu", "selu", "celu", "gelu", "gelu_erf", "gelu_tanh",
+ * "softplus", "mish", "softsign", "hardsigmoid", "hard_sigmoid",
+ * "hardswish", "hard_swish", "relu6", "hardtanh", "log_softmax";
+ * case-insensitive, '-' same as '_'.
  * Errors: NNACT_ERR_INVALID_ARG (NULL, unknown name). */
 NNACT_API nnact_status nnact_act_from_name(const char *name, nnact_act *out);
 
@@ -220,14 +239,15 @@ NNACT_API const char *nnact_act_name(nnact_act_kind kind);
 
 /* y = f(x). y may alias x; shapes must be equal.
  * Errors: NNACT_ERR_INVALID_ARG (NULL, kind out of range, NaN/inf parameter,
- * temperature <= 0, tensor of another context), NNACT_ERR_SHAPE,
+ * temperature <= 0, celu alpha 0, softplus beta <= 0, hardtanh alpha >=
+ * beta, tensor of another context), NNACT_ERR_SHAPE,
  * NNACT_ERR_BUILD, NNACT_ERR_OPENCL. */
 NNACT_API nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
                                const nnact_tensor *x, nnact_tensor *y);
 
-/* dx = dy (.) f'(x); softmax: the vector-Jacobian product. Needs y for
- * sigmoid, tanh, softmax; x for relu, leaky relu, prelu, swish; neither for
- * identity. The one not needed may be NULL. y may alias x; dx may alias dy.
+/* dx = dy (.) f'(x); softmax, log-softmax: the vector-Jacobian product.
+ * Needs y for sigmoid, tanh, softmax, log_softmax; neither for identity; x
+ * for all others. The one not needed may be NULL. y may alias x; dx may alias dy.
  * Errors: as nnact_act_forward, plus NNACT_ERR_INVALID_ARG naming a needed
  * tensor that is NULL. */
 NNACT_API nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
@@ -243,6 +263,18 @@ NNACT_API nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
 NNACT_API nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
                                     const nnact_tensor *y, const nnact_tensor *dy,
                                     nnact_tensor *dx);
+
+/* ---- Log-softmax (row-wise, temperature T > 0) ------------------------------
+ * z = (x - max)/T, y = z - log sum e^z. A -inf entry gives -inf, an all -inf
+ * row gives -inf throughout, a row with NaN or +inf gives NaN throughout.
+ * Pair it with the NNACT_LOSS_NLL loss. */
+NNACT_API nnact_status nnact_log_softmax_forward(nnact_ctx *ctx, float temperature,
+                                       const nnact_tensor *x, nnact_tensor *y);
+/* dx = (dy - e^y (.) sum_row(dy)) / T, from y, O(cols) per row. dx may alias
+ * y or dy. */
+NNACT_API nnact_status nnact_log_softmax_backward(nnact_ctx *ctx, float temperature,
+                                        const nnact_tensor *y, const nnact_tensor *dy,
+                                        nnact_tensor *dx);
 
 /* ---- Learnable PReLU ------------------------------------------------------
  * alpha is 1x1 (shared) or 1xcols (per column). */
@@ -338,7 +370,8 @@ NNACT_API nnact_status nnact_tune(nnact_ctx *ctx, nnact_tune_level level,
 /* y = act(x W + b): CLBlast SGEMM, then one fused pass that adds the bias and
  * applies the activation. b may be NULL (no bias); act may be NULL (none).
  * z, if not NULL (batch x out), receives the pre-activation x W + b, which
- * the backward pass of relu, leaky relu, prelu and swish needs.
+ * the backward pass of every activation except identity, sigmoid, tanh,
+ * softmax and log_softmax needs.
  * Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE (naming both shapes), those
  * of nnact_gemm and nnact_act_forward. */
 NNACT_API nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
@@ -346,8 +379,8 @@ NNACT_API nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x
                                            const nnact_act *act, nnact_tensor *z,
                                            nnact_tensor *y);
 
-/* Given dy (batch x out): g = dy (.) act'(.) from z (relu, leaky relu, prelu,
- * swish) or y (sigmoid, tanh, softmax), dW = x^T g (in x out), db = sum over
+/* Given dy (batch x out): g = dy (.) act'(.) from y (sigmoid, tanh, softmax,
+ * log_softmax) or z (the others), dW = x^T g (in x out), db = sum over
  * rows of g (1 x out, deterministic; may be NULL), dx = g W^T (batch x in;
  * may be NULL for the first layer). dy is not modified; g lives in a
  * workspace of the context. Errors: as nnact_dense_forward, plus
@@ -371,7 +404,10 @@ NNACT_API nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *
  *  BCE_LOGITS         the same on logits z, stably         (sigmoid(z) - t) / (batch k)
  *  CCE                -sum_j t_j log clip(p_j) / batch     -t / clip(p) / batch
  *  SOFTMAX_CCE        CCE of softmax(z / T), on logits z   (softmax(z/T) - t) / (T batch)
- * "sparse_cce" is CCE with labels. */
+ *  NLL                -sum_j t_j p_j / batch, on           -t / batch
+ *                     log-probabilities p (log_softmax)
+ * "sparse_cce" is CCE with labels. NLL with labels is PyTorch's NLLLoss
+ * (mean reduction); entries with t = 0 add 0 even where p = -inf. */
 
 typedef enum nnact_loss_kind {
     NNACT_LOSS_MSE = 0,
@@ -379,6 +415,7 @@ typedef enum nnact_loss_kind {
     NNACT_LOSS_BCE_LOGITS,
     NNACT_LOSS_CCE,
     NNACT_LOSS_SOFTMAX_CCE,
+    NNACT_LOSS_NLL,
     NNACT_LOSS_COUNT
 } nnact_loss_kind;
 

@@ -1,9 +1,11 @@
 /* Activations: the by-name table, parameter checks and dispatch to the
- * kernels that act_list.h instantiates. Softmax is routed to softmax.c. */
+ * kernels that act_list.h instantiates. Softmax and log-softmax are routed
+ * to softmax.c. */
 #include "internal.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct act_def {
@@ -20,12 +22,17 @@ static const act_def acts[NNACT_ACT_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_DEF)
     [NNACT_ACT_SOFTMAX] = {"softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
                            NNACT_K_COUNT},
+    [NNACT_ACT_LOG_SOFTMAX] = {"log_softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
+                               NNACT_K_COUNT},
 };
 #undef ACT_DEF
 
 static const struct { const char *alias, *name; } aliases[] = {
     {"linear", "identity"},
     {"silu", "swish"},
+    {"gelu_erf", "gelu"},
+    {"hard_sigmoid", "hardsigmoid"},
+    {"hard_swish", "hardswish"},
 };
 
 bool nnact_name_key(const char *name, char *key, size_t cap)
@@ -57,10 +64,16 @@ nnact_status nnact_act_from_name(const char *name, nnact_act *out)
             out->beta = acts[k].beta;
             return NNACT_OK;
         }
+    /* The known names, from the tables, for the message. */
+    char known[512] = "";
+    size_t used = 0;
+    for (int k = 0; k < NNACT_ACT_COUNT && used < sizeof known; k++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
+                                 acts[k].name);
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0] && used < sizeof known; i++)
+        used += (size_t)snprintf(known + used, sizeof known - used, ", %s", aliases[i].alias);
     return nnact_fail(NNACT_ERR_INVALID_ARG,
-                      "nnact_act_from_name: unknown activation '%s' (known: identity, "
-                      "linear, sigmoid, tanh, relu, leaky_relu, prelu, swish, silu, "
-                      "softmax)", name);
+                      "nnact_act_from_name: unknown activation '%s' (known: %s)", name, known);
 }
 
 const char *nnact_act_name(nnact_act_kind kind)
@@ -79,6 +92,15 @@ nnact_status nnact_check_act(const nnact_act *act, const char *fn)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s parameter is not finite "
                           "(alpha %g, beta %g)", fn, acts[act->kind].name,
                           (double)act->alpha, (double)act->beta);
+    const float a = act->alpha, b = act->beta;
+    if (act->kind == NNACT_ACT_CELU && a == 0.0f)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: celu alpha must not be 0", fn);
+    if (act->kind == NNACT_ACT_SOFTPLUS && !(b > 0.0f))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: softplus beta must be > 0 (got %g)",
+                          fn, (double)b);
+    if (act->kind == NNACT_ACT_HARDTANH && !(a < b))
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: hardtanh needs alpha (lower bound) "
+                          "< beta (upper bound) (got %g, %g)", fn, (double)a, (double)b);
     return NNACT_OK;
 }
 
@@ -101,6 +123,8 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
         return st;
     if (act->kind == NNACT_ACT_SOFTMAX)
         return nnact_softmax_forward(ctx, act->alpha, x, y);
+    if (act->kind == NNACT_ACT_LOG_SOFTMAX)
+        return nnact_log_softmax_forward(ctx, act->alpha, x, y);
     if ((st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
         (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK)
@@ -126,6 +150,8 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
         return st;
     if (act->kind == NNACT_ACT_SOFTMAX)
         return nnact_softmax_backward(ctx, act->alpha, y, dy, dx);
+    if (act->kind == NNACT_ACT_LOG_SOFTMAX)
+        return nnact_log_softmax_backward(ctx, act->alpha, y, dy, dx);
     const act_def *def = &acts[act->kind];
     if ((st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||

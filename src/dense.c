@@ -82,12 +82,13 @@ nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
     size_t rows = y->rows, cols = y->cols;
     if (st != NNACT_OK || !rows || !cols)
         return st;
-    const bool softmax = act && act->kind == NNACT_ACT_SOFTMAX;
-    if (softmax) {
-        /* Softmax is row-wise: the fused pass only adds the bias into pre. */
+    const bool row_wise = act && (act->kind == NNACT_ACT_SOFTMAX ||
+                                  act->kind == NNACT_ACT_LOG_SOFTMAX);
+    if (row_wise) {
+        /* (Log-)softmax is row-wise: the fused pass only adds the bias into pre. */
         if (b && (st = fused_pass(ctx, NULL, pre, b, pre)) != NNACT_OK)
             return st;
-        return nnact_softmax_forward(ctx, act->alpha, pre, y);
+        return nnact_act_forward(ctx, act, pre, y);
     }
     if (!act && !b && pre == y)
         return NNACT_OK;

@@ -20,6 +20,7 @@ static const loss_def losses[NNACT_LOSS_COUNT] = {
     [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits_rows, true, 0.0f, 0.0f},
     [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce_rows, false, 1e-7f, 0.0f},
     [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce_rows, false, 0.0f, 1.0f},
+    [NNACT_LOSS_NLL] = {"nll", NNACT_K_loss_nll_rows, false, 0.0f, 0.0f},
 };
 
 static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
@@ -29,6 +30,7 @@ static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] 
     {"cross_entropy", NNACT_LOSS_CCE},
     {"sparse_cce", NNACT_LOSS_CCE},
     {"sparse_categorical_crossentropy", NNACT_LOSS_CCE},
+    {"nll_loss", NNACT_LOSS_NLL},
 };
 
 nnact_status nnact_loss_from_name(const char *name, nnact_loss *out)
@@ -49,7 +51,7 @@ nnact_status nnact_loss_from_name(const char *name, nnact_loss *out)
             kind = (int)loss_aliases[i].kind;
     if (kind < 0)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss '%s' "
-                          "(known: mse, bce, bce_logits, cce, sparse_cce, softmax_cce)",
+                          "(known: mse, bce, bce_logits, cce, sparse_cce, softmax_cce, nll)",
                           name);
     out->kind = (nnact_loss_kind)kind;
     out->epsilon = losses[kind].epsilon;

@@ -182,10 +182,11 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char 
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu activation "
                               "(%s)", fn, path, i, why);
         }
-        if (acts[i].kind == NNACT_ACT_SOFTMAX && !(acts[i].alpha > 0.0f))
-            return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu softmax "
+        if ((acts[i].kind == NNACT_ACT_SOFTMAX || acts[i].kind == NNACT_ACT_LOG_SOFTMAX) &&
+            !(acts[i].alpha > 0.0f))
+            return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu %s "
                               "temperature %g is not positive", fn, path, i,
-                              (double)acts[i].alpha);
+                              nnact_act_name(acts[i].kind), (double)acts[i].alpha);
     }
     size_t params = 0;
     for (size_t i = 0; i < depth; i++)

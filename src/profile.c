@@ -61,7 +61,7 @@ const char *nnact_ctx_profile_clock(const nnact_ctx *ctx)
 }
 
 static const char *const category_names[NNACT_PROF_COUNT] = {
-    [NNACT_PROF_ACT] = "activations", [NNACT_PROF_SOFTMAX] = "softmax",
+    [NNACT_PROF_ACT] = "activations", [NNACT_PROF_SOFTMAX] = "softmax, log-softmax",
     [NNACT_PROF_PRELU] = "prelu",     [NNACT_PROF_DENSE] = "bias+activation, bias grad",
     [NNACT_PROF_LOSS] = "losses",     [NNACT_PROF_OPTIM] = "optimizer steps",
     [NNACT_PROF_SGEMM] = "sgemm (CLBlast)", [NNACT_PROF_DATA] = "batch gather",
@@ -71,7 +71,8 @@ nnact_prof_category nnact_prof_of_family(nnact_family f)
 {
     switch (f) {
     case NNACT_FAMILY_ACT: return NNACT_PROF_ACT;
-    case NNACT_FAMILY_SOFTMAX: return NNACT_PROF_SOFTMAX;
+    case NNACT_FAMILY_SOFTMAX:
+    case NNACT_FAMILY_LOG_SOFTMAX: return NNACT_PROF_SOFTMAX;
     case NNACT_FAMILY_PRELU: return NNACT_PROF_PRELU;
     case NNACT_FAMILY_DENSE: return NNACT_PROF_DENSE;
     case NNACT_FAMILY_LOSS: return NNACT_PROF_LOSS;

@@ -16,6 +16,8 @@ static const family_def families[NNACT_FAMILY_COUNT] = {
     [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_list_h, nnact_cl_common_cl,
                                    nnact_cl_act_formulas_cl, nnact_cl_act_cl}},
     [NNACT_FAMILY_SOFTMAX] = {"softmax", {nnact_cl_common_cl, nnact_cl_softmax_cl}},
+    [NNACT_FAMILY_LOG_SOFTMAX] = {"log_softmax", {nnact_cl_common_cl,
+                                                  nnact_cl_log_softmax_cl}},
     [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
     [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_list_h, nnact_cl_common_cl,
                                       nnact_cl_act_formulas_cl, nnact_cl_dense_cl}},
@@ -39,6 +41,10 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_softmax_bwd] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd"},
     [NNACT_K_softmax_fwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_rows"},
     [NNACT_K_softmax_bwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows"},
+    [NNACT_K_log_softmax_fwd] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd"},
+    [NNACT_K_log_softmax_bwd] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd"},
+    [NNACT_K_log_softmax_fwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_rows"},
+    [NNACT_K_log_softmax_bwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_rows"},
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_bwd_dalpha] = {NNACT_FAMILY_PRELU, "prelu_bwd_dalpha"},
@@ -50,6 +56,7 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_loss_##n##_group] = {NNACT_FAMILY_LOSS, "loss_" #n "_group"},
     LOSS_KERNEL_DEFS(mse) LOSS_KERNEL_DEFS(bce) LOSS_KERNEL_DEFS(bce_logits)
     LOSS_KERNEL_DEFS(cce) LOSS_KERNEL_DEFS(softmax_cce)
+    LOSS_KERNEL_DEFS(nll)
 #undef LOSS_KERNEL_DEFS
     [NNACT_K_loss_reduce] = {NNACT_FAMILY_LOSS, "loss_reduce"},
     [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},

@@ -1,6 +1,8 @@
-/* Row-wise softmax and its O(cols) vector-Jacobian product: a work-item per
- * row on CPU runtimes with native vectors, a work-group of ctx->reduce_local
- * items per row elsewhere (ctx->row_kernels, context.c). */
+/* Row-wise softmax and log-softmax and their O(cols) vector-Jacobian
+ * products: a work-item per row on CPU runtimes with native vectors, a
+ * work-group of ctx->reduce_local items per row elsewhere (ctx->row_kernels,
+ * context.c). Both operations share the argument checks and launch plumbing
+ * below. */
 #include "internal.h"
 
 #include <math.h>
@@ -13,10 +15,13 @@ static nnact_status check_temperature(float t, const char *fn)
     return NNACT_OK;
 }
 
-nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
-                                   const nnact_tensor *x, nnact_tensor *y)
+/* k_rows: the CPU form; k_group: the GPU form, with scratch floats of local
+ * memory per work-item. */
+static nnact_status row_forward(nnact_ctx *ctx, const char *fn, float temperature,
+                                const nnact_tensor *x, nnact_tensor *y,
+                                nnact_kernel_id k_rows, nnact_kernel_id k_group,
+                                size_t scratch)
 {
-    const char *fn = "nnact_softmax_forward";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = check_temperature(temperature, fn)) != NNACT_OK ||
@@ -32,22 +37,21 @@ nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
                             NNACT_ARG(temperature), NNACT_ARG(stream)};
-        return nnact_launch(ctx, NNACT_K_softmax_fwd_rows, x->rows,
-                            NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
+        return nnact_launch(ctx, k_rows, x->rows, NNACT_ROW_LOCAL,
+                            sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
-                        NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, NNACT_K_softmax_fwd, x->rows * ctx->reduce_local,
-                        ctx->reduce_local,
+                        NNACT_LOCAL(scratch * ctx->reduce_local * sizeof(float))};
+    return nnact_launch(ctx, k_group, x->rows * ctx->reduce_local, ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
 
-nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
-                                    const nnact_tensor *y, const nnact_tensor *dy,
-                                    nnact_tensor *dx)
+static nnact_status row_backward(nnact_ctx *ctx, const char *fn, float temperature,
+                                 const nnact_tensor *y, const nnact_tensor *dy,
+                                 nnact_tensor *dx, nnact_kernel_id k_rows,
+                                 nnact_kernel_id k_group)
 {
-    const char *fn = "nnact_softmax_backward";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = check_temperature(temperature, fn)) != NNACT_OK ||
@@ -67,14 +71,43 @@ nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature),
                             NNACT_ARG(stream)};
-        return nnact_launch(ctx, NNACT_K_softmax_bwd_rows, y->rows,
-                            NNACT_ROW_LOCAL, sizeof args / sizeof args[0], args);
+        return nnact_launch(ctx, k_rows, y->rows, NNACT_ROW_LOCAL,
+                            sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, NNACT_K_softmax_bwd, y->rows * ctx->reduce_local,
-                        ctx->reduce_local,
+    return nnact_launch(ctx, k_group, y->rows * ctx->reduce_local, ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
+}
+
+nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
+                                   const nnact_tensor *x, nnact_tensor *y)
+{
+    return row_forward(ctx, "nnact_softmax_forward", temperature, x, y,
+                       NNACT_K_softmax_fwd_rows, NNACT_K_softmax_fwd, 1);
+}
+
+nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
+                                    const nnact_tensor *y, const nnact_tensor *dy,
+                                    nnact_tensor *dx)
+{
+    return row_backward(ctx, "nnact_softmax_backward", temperature, y, dy, dx,
+                        NNACT_K_softmax_bwd_rows, NNACT_K_softmax_bwd);
+}
+
+nnact_status nnact_log_softmax_forward(nnact_ctx *ctx, float temperature,
+                                       const nnact_tensor *x, nnact_tensor *y)
+{
+    return row_forward(ctx, "nnact_log_softmax_forward", temperature, x, y,
+                       NNACT_K_log_softmax_fwd_rows, NNACT_K_log_softmax_fwd, 2);
+}
+
+nnact_status nnact_log_softmax_backward(nnact_ctx *ctx, float temperature,
+                                        const nnact_tensor *y, const nnact_tensor *dy,
+                                        nnact_tensor *dx)
+{
+    return row_backward(ctx, "nnact_log_softmax_backward", temperature, y, dy, dx,
+                        NNACT_K_log_softmax_bwd_rows, NNACT_K_log_softmax_bwd);
 }

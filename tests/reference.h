@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* f(x) of an elementwise activation (not softmax) at a float input. */
+/* f(x) of an elementwise activation (not softmax or log-softmax) at a float
+ * input. */
 long double ref_act_forward(const nnact_act *act, float x);
 
 /* f'(x) from the definition, at x. */
@@ -31,6 +32,17 @@ void ref_softmax_forward(const float *x, size_t rows, size_t cols, float T,
                          long double *y, long double *tol);
 void ref_softmax_backward(const float *y, const float *dy, size_t rows, size_t cols,
                           float T, long double *dx, long double *tol);
+
+/* Row-wise log-softmax with temperature T and the same row rules (-inf
+ * entries and all -inf rows give -inf, NaN or +inf rows NaN). The forward
+ * bar adds one ulp of 1, the rounding of z = (x - max)/T and of log sum
+ * (as a float kernel forms them, plus an ulp of the log); the backward bar
+ * is softmax's with p = e^y: (1e-7 (|dy_j| + p_j sum|dy|) + 4e-6 p_j
+ * |sum dy|)/T + 4e-6 |ref| + FLT_MIN. */
+void ref_log_softmax_forward(const float *x, size_t rows, size_t cols, float T,
+                             long double *y, long double *tol);
+void ref_log_softmax_backward(const float *y, const float *dy, size_t rows, size_t cols,
+                              float T, long double *dx, long double *tol);
 
 /* Learnable PReLU; alpha has 1 or cols entries. dalpha has as many entries
  * as alpha; dalpha_tol receives 4e-6 * sum |dy*x| for each. */

@@ -21,6 +21,12 @@ static const act_case cases[] = {
     {"relu", 0, 0, 0},       {"leaky_relu", 0, 0, 0},    {"leaky_relu", 1, 0.2f, 0},
     {"prelu", 0, 0, 0},      {"prelu", 1, -0.3f, 0},     {"swish", 0, 0, 0},
     {"swish", 1, 0, 1.5f},   {"swish", 1, 0, 0.5f},
+    {"elu", 0, 0, 0},        {"elu", 1, 0.5f, 0},        {"selu", 0, 0, 0},
+    {"celu", 0, 0, 0},       {"celu", 1, 2.0f, 0},       {"celu", 1, -1.5f, 0},
+    {"gelu", 0, 0, 0},       {"gelu_tanh", 0, 0, 0},     {"softplus", 0, 0, 0},
+    {"softplus", 1, 0, 2.0f}, {"softplus", 1, 0, 0.3f},  {"mish", 0, 0, 0},
+    {"softsign", 0, 0, 0},   {"hardsigmoid", 0, 0, 0},   {"hardswish", 0, 0, 0},
+    {"relu6", 0, 0, 0},      {"hardtanh", 0, 0, 0},      {"hardtanh", 1, -0.5f, 2.0f},
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
@@ -39,12 +45,8 @@ static nnact_act make_act(int c)
 }
 
 /* What the derivative reads (the API contract of nnact_act_backward). */
-static int needs_x(nnact_act_kind k)
-{
-    return k == NNACT_ACT_RELU || k == NNACT_ACT_LEAKY_RELU || k == NNACT_ACT_PRELU ||
-           k == NNACT_ACT_SWISH;
-}
 static int needs_y(nnact_act_kind k) { return k == NNACT_ACT_SIGMOID || k == NNACT_ACT_TANH; }
+static int needs_x(nnact_act_kind k) { return k != NNACT_ACT_IDENTITY && !needs_y(k); }
 
 static void label(char *buf, size_t cap, const nnact_act *a, const char *what, float scale)
 {
@@ -164,6 +166,10 @@ static const float edge_x[] = {
     15.0f,    -15.0f,    20.0f,     -20.0f,   88.0f,        -88.0f,        89.0f,
     -104.0f,  100.0f,    -100.0f,   1000.0f,  -1000.0f,     1e30f,         -1e30f,
     FLT_MAX,  -FLT_MAX,  INFINITY,  -INFINITY, NAN,
+    /* the kinks and tails of the modern set */
+    3.0f,     -3.0f,     6.0f,      -6.0f,    -1.5f,        -9.0f,         -6.45f,
+    -10.5f,   -13.0f,    88.7f,     -88.7f,   1e4f,         -1e4f,         1e-30f,
+    -1e-30f,  2.9999998f, -2.9999998f, 5.9999995f,
 };
 #define N_EX (sizeof edge_x / sizeof edge_x[0])
 static const float edge_dy[] = {0.75f, -1.5f, 0.0f, -0.0f, NAN, INFINITY, -INFINITY,
@@ -254,6 +260,28 @@ START_TEST(edge_values)
             if ((xi == FLT_MAX || xi == INFINITY) && gfin)
                 EXACT(memcmp(&di, &gi, sizeof di) == 0, "dx = dy (swish' = 1)");
             break;
+        case NNACT_ACT_GELU:
+            if (xi == -9.0f) /* x Phi(x) = -1.01573e-18 (mpmath), not 0 */
+                EXACT(fabsf(yi / -1.0157296e-18f - 1.0f) < 1e-5f, "y = -1.01573e-18");
+            break;
+        case NNACT_ACT_GELU_TANH:
+            if (xi == -6.45f) /* -1.056876e-12 at the float -6.45 (mpmath) */
+                EXACT(fabsf(yi / -1.0568761e-12f - 1.0f) < 1e-5f, "y = -1.056876e-12");
+            break;
+        case NNACT_ACT_SOFTPLUS:
+            if (xi == FLT_MAX)
+                EXACT(yi == FLT_MAX, "y = FLT_MAX (b x overflows)");
+            if (xi == -INFINITY)
+                EXACT(yi == 0.0f, "y = 0");
+            break;
+        case NNACT_ACT_HARDSWISH:
+            if (xi == FLT_MAX || xi == 1e30f)
+                EXACT(yi == xi, "y = x (x 6/6 overflows)");
+            break;
+        case NNACT_ACT_CELU:
+            if (xi == -1e-30f && a.alpha == 1.0f)
+                EXACT(yi == -1e-30f, "y = -1e-30");
+            break;
         default:
             break;
         }
@@ -281,7 +309,8 @@ START_TEST(names_round_trip)
         TU_OK(nnact_act_from_name(nm, &a));
         ck_assert_int_eq(a.kind, k);
         for (const char *p = nm; *p; p++)
-            ck_assert_msg(*p == '_' || (*p >= 'a' && *p <= 'z'), "name '%s' not lowercase",
+            ck_assert_msg(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'),
+                          "name '%s' not lowercase",
                           nm);
     }
     ck_assert_ptr_null(nnact_act_name(NNACT_ACT_COUNT));
@@ -290,6 +319,52 @@ START_TEST(names_round_trip)
     ck_assert_str_eq(nnact_act_name(NNACT_ACT_LEAKY_RELU), "leaky_relu");
     ck_assert_str_eq(nnact_act_name(NNACT_ACT_SWISH), "swish");
     ck_assert_str_eq(nnact_act_name(NNACT_ACT_SOFTMAX), "softmax");
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_GELU), "gelu");
+    ck_assert_str_eq(nnact_act_name(NNACT_ACT_LOG_SOFTMAX), "log_softmax");
+    /* the contract's numbering: new kinds appended, old ones unchanged */
+    ck_assert_int_eq(NNACT_ACT_SOFTMAX, 7);
+    ck_assert_int_eq(NNACT_ACT_ELU, 8);
+    ck_assert_int_eq(NNACT_ACT_LOG_SOFTMAX, 20);
+}
+END_TEST
+
+/* Bad parameters of the modern set: INVALID_ARG from forward, backward and
+ * the dense layer, naming the parameter; the limits themselves pass. */
+START_TEST(bad_parameters)
+{
+    nnact_tensor *x = tu_tensor(2, 3, NULL), *y = tu_tensor(2, 3, NULL);
+    TU_OK(nnact_tensor_fill(x, 0.5f));
+    static const struct { const char *name; float alpha, beta; const char *msg; } bad[] = {
+        {"celu", 0.0f, 0, "alpha"},         {"celu", -0.0f, 0, "alpha"},
+        {"softplus", 0, 0.0f, "beta"},      {"softplus", 0, -1.0f, "beta"},
+        {"hardtanh", 1.0f, 1.0f, "alpha"},  {"hardtanh", 2.0f, -2.0f, "alpha"},
+        {"elu", NAN, 0, "not finite"},      {"gelu", 0, INFINITY, "not finite"},
+        {"log_softmax", 0.0f, 0, "temperature"}, {"log_softmax", -1.0f, 0, "temperature"},
+        {"log_softmax", NAN, 0, ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        nnact_act a;
+        TU_OK(nnact_act_from_name(bad[i].name, &a));
+        a.alpha = bad[i].alpha;
+        a.beta = bad[i].beta;
+        TU_FAILS(nnact_act_forward(tu_ctx, &a, x, y), NNACT_ERR_INVALID_ARG, bad[i].msg);
+        TU_FAILS(nnact_act_backward(tu_ctx, &a, x, y, y, y), NNACT_ERR_INVALID_ARG,
+                 bad[i].msg);
+    }
+    static const struct { const char *name; float alpha, beta; } good[] = {
+        {"celu", 1e-30f, 0}, {"celu", -3.0f, 0}, {"softplus", 0, 1e-3f},
+        {"hardtanh", -1.0f, -0.99999994f},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        nnact_act a;
+        TU_OK(nnact_act_from_name(good[i].name, &a));
+        a.alpha = good[i].alpha;
+        a.beta = good[i].beta;
+        TU_OK(nnact_act_forward(tu_ctx, &a, x, y));
+        TU_OK(nnact_act_backward(tu_ctx, &a, x, y, y, y));
+    }
+    nnact_tensor_destroy(x);
+    nnact_tensor_destroy(y);
 }
 END_TEST
 
@@ -305,6 +380,17 @@ START_TEST(names_defaults_and_aliases)
         {"LEAKY_RELU", NNACT_ACT_LEAKY_RELU, 0.01f, 0}, {"SiLU", NNACT_ACT_SWISH, 0, 1.0f},
         {"LINEAR", NNACT_ACT_IDENTITY, 0, 0},       {"Softmax", NNACT_ACT_SOFTMAX, 1.0f, 0},
         {"leaky-relu", NNACT_ACT_LEAKY_RELU, 0.01f, 0},
+        {"elu", NNACT_ACT_ELU, 1.0f, 0},            {"selu", NNACT_ACT_SELU, 0, 0},
+        {"celu", NNACT_ACT_CELU, 1.0f, 0},          {"gelu", NNACT_ACT_GELU, 0, 0},
+        {"gelu_erf", NNACT_ACT_GELU, 0, 0},         {"GELU-Erf", NNACT_ACT_GELU, 0, 0},
+        {"gelu_tanh", NNACT_ACT_GELU_TANH, 0, 0},   {"Gelu-Tanh", NNACT_ACT_GELU_TANH, 0, 0},
+        {"softplus", NNACT_ACT_SOFTPLUS, 0, 1.0f},  {"mish", NNACT_ACT_MISH, 0, 0},
+        {"softsign", NNACT_ACT_SOFTSIGN, 0, 0},     {"hardsigmoid", NNACT_ACT_HARDSIGMOID, 0, 0},
+        {"hard_sigmoid", NNACT_ACT_HARDSIGMOID, 0, 0}, {"Hard-Sigmoid", NNACT_ACT_HARDSIGMOID, 0, 0},
+        {"hardswish", NNACT_ACT_HARDSWISH, 0, 0},   {"hard_swish", NNACT_ACT_HARDSWISH, 0, 0},
+        {"relu6", NNACT_ACT_RELU6, 0, 0},           {"ReLU6", NNACT_ACT_RELU6, 0, 0},
+        {"hardtanh", NNACT_ACT_HARDTANH, -1.0f, 1.0f},
+        {"log_softmax", NNACT_ACT_LOG_SOFTMAX, 1.0f, 0}, {"Log-Softmax", NNACT_ACT_LOG_SOFTMAX, 1.0f, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         nnact_act a = {NNACT_ACT_COUNT, -1.0f, -1.0f};
@@ -319,7 +405,8 @@ END_TEST
 
 START_TEST(names_unknown)
 {
-    static const char *bad[] = {"gelu", "", "relu6", "sigmoid ", " tanh", "soft max",
+    static const char *bad[] = {"gelu2", "", "relu7", "sigmoid ", " tanh", "soft max",
+                                "hardswish_", "log-soft-max", "gelu_tanh_erf", "softplus1",
                                 "leaky__relu", "swish2", "line\xc3\xa1r",
                                 "a_name_much_longer_than_any_activation_name_there_is"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -340,6 +427,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, random_inputs, 0, N_CASES * N_SHAPES);
     tcase_add_loop_test(tc, edge_values, 0, N_CASES);
+    tcase_add_test(tc, bad_parameters);
     suite_add_tcase(s, tc);
     TCase *nm = tcase_create("names");
     tcase_add_test(nm, names_round_trip);

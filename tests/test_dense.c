@@ -119,7 +119,8 @@ END_TEST
 /* Dense forward/backward with every activation (loop index = kind). */
 START_TEST(dense_each_activation)
 {
-    const size_t batch = 37, in = 29, out = (_i == NNACT_ACT_SOFTMAX) ? 10 : 21;
+    const bool rows = _i == NNACT_ACT_SOFTMAX || _i == NNACT_ACT_LOG_SOFTMAX;
+    const size_t batch = 37, in = 29, out = rows ? 10 : 21;
     nnact_act act;
     TU_OK(nnact_act_from_name(nnact_act_name((nnact_act_kind)_i), &act));
     if (act.kind == NNACT_ACT_SWISH)
@@ -152,6 +153,8 @@ START_TEST(dense_each_activation)
     long double *yr = malloc(batch * out * sizeof *yr), *tol = malloc(batch * out * sizeof *tol);
     if (act.kind == NNACT_ACT_SOFTMAX) {
         ref_softmax_forward(z, batch, out, act.alpha, yr, tol);
+    } else if (act.kind == NNACT_ACT_LOG_SOFTMAX) {
+        ref_log_softmax_forward(z, batch, out, act.alpha, yr, tol);
     } else {
         for (size_t i = 0; i < batch * out; i++) {
             yr[i] = ref_act_forward(&act, z[i]);
@@ -167,6 +170,8 @@ START_TEST(dense_each_activation)
     long double *gr = malloc(batch * out * sizeof *gr);
     if (act.kind == NNACT_ACT_SOFTMAX)
         ref_softmax_backward(y, dy, batch, out, act.alpha, gr, tol);
+    else if (act.kind == NNACT_ACT_LOG_SOFTMAX)
+        ref_log_softmax_backward(y, dy, batch, out, act.alpha, gr, tol);
     else
         for (size_t i = 0; i < batch * out; i++)
             gr[i] = ref_act_backward(&act, z[i], y[i], dy[i]);

@@ -156,6 +156,18 @@ static ld ref_row(const problem *pb, size_t r, const ld *p, ld *g, ld *m)
         }
         break;
     }
+    case NNACT_LOSS_NLL:
+        /* on log-probabilities p: -sum t p, gradient -t */
+        for (size_t j = 0; j < C; j++) {
+            ld t = target_at(pb, r, j);
+            if (t != 0)
+                sum -= t * p[j];
+            if (g)
+                g[j] = -t;
+            if (m)
+                m[j] = fabsl(t);
+        }
+        break;
     default:
         ck_abort_msg("bad kind");
     }
@@ -200,7 +212,9 @@ static float ref_accuracy(const problem *pb, const float *pred)
     size_t ok = 0;
     for (size_t r = 0; r < R; r++) {
         if (C == 1) {
-            float thr = on_logits(pb->loss.kind) ? 0.0f : 0.5f;
+            float thr = pb->loss.kind == NNACT_LOSS_NLL ? logf(0.5f)
+                        : on_logits(pb->loss.kind)     ? 0.0f
+                                                       : 0.5f;
             ok += (pred[r] > thr) == (pb->t[r] > 0.5f);
         } else {
             size_t want = pb->labels ? (size_t)pb->t[r] : argmax_first(pb->t + r * C, C);
@@ -354,12 +368,15 @@ static void make_inputs(nnact_loss_kind kind, int labels, size_t R, size_t C, fl
 {
     const int prob = kind == NNACT_LOSS_BCE || kind == NNACT_LOSS_CCE;
     for (size_t i = 0; i < R * C; i++)
-        pred[i] = prob ? uni(0.02f, 0.98f) : kind == NNACT_LOSS_MSE ? uni(-1.5f, 1.5f)
-                                                                  : uni(-5.0f, 5.0f);
+        pred[i] = prob                     ? uni(0.02f, 0.98f)
+                  : kind == NNACT_LOSS_MSE ? uni(-1.5f, 1.5f)
+                  : kind == NNACT_LOSS_NLL ? uni(-8.0f, 0.0f) /* log-probabilities */
+                                           : uni(-5.0f, 5.0f);
     for (size_t r = 0; r < R; r++) {
         if (labels)
             t[r] = (float)(rnd() % C);
-        else if (kind == NNACT_LOSS_CCE || kind == NNACT_LOSS_SOFTMAX_CCE)
+        else if (kind == NNACT_LOSS_CCE || kind == NNACT_LOSS_SOFTMAX_CCE ||
+                 kind == NNACT_LOSS_NLL)
             distribution(t + r * C, C);
         else
             for (size_t j = 0; j < C; j++)
@@ -847,6 +864,9 @@ START_TEST(names)
         {"sparse_cce", NNACT_LOSS_CCE},
         {"sparse_categorical_crossentropy", NNACT_LOSS_CCE},
         {"softmax_cce", NNACT_LOSS_SOFTMAX_CCE},
+        {"nll", NNACT_LOSS_NLL},
+        {"nll_loss", NNACT_LOSS_NLL},
+        {"NLL-Loss", NNACT_LOSS_NLL},
         /* case and '-' */
         {"MSE", NNACT_LOSS_MSE},
         {"Bce-Logits", NNACT_LOSS_BCE_LOGITS},
@@ -886,6 +906,75 @@ START_TEST(names)
 }
 END_TEST
 
+/* NLL on log-probabilities: a -inf entry where t = 0 adds 0 (a masked
+ * class), where t != 0 the loss is +inf; a NaN anywhere in the row makes
+ * the loss NaN (NaN in, NaN out); hand values; log_softmax then nll equals
+ * softmax_cce on the same logits. */
+START_TEST(nll_rules)
+{
+    nnact_loss l;
+    TU_OK(nnact_loss_from_name("nll", &l));
+    const float p[] = {-INFINITY, -0.5f, -2.0f, -1.0f, -INFINITY, -3.0f};
+    const float lab[] = {1, 2}, hot[] = {0, 1, 0, 0, 0, 1};
+    nnact_tensor *P = tu_tensor(2, 3, p), *L = tu_tensor(2, 1, lab), *H = tu_tensor(2, 3, hot),
+                 *G = tu_tensor(2, 3, NULL);
+    float v = NAN, a = NAN;
+    TU_OK(nnact_loss_eval(tu_ctx, &l, P, L, &v, &a, G));
+    ck_assert_msg(v == 1.75f, "nll: %.9g, want (0.5 + 3)/2", (double)v); /* exact */
+    ck_assert_msg(a == 0.5f, "nll accuracy %g", (double)a); /* row 0 right, row 1 not */
+    float *g = tu_read(G);
+    const float want[] = {0, -0.5f, 0, 0, 0, -0.5f};
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(g[i] == want[i], "nll grad[%d] %g want %g", i, (double)g[i],
+                      (double)want[i]);
+    free(g);
+    TU_OK(nnact_loss_eval(tu_ctx, &l, P, H, &v, NULL, NULL));
+    ck_assert_msg(v == 1.75f, "nll one-hot: %.9g", (double)v);
+    const float lab2[] = {0, 2};
+    nnact_tensor_write(L, lab2);
+    TU_OK(nnact_loss_eval(tu_ctx, &l, P, L, &v, NULL, NULL));
+    ck_assert_msg(v == INFINITY, "nll at p = -inf for the label: %g, want inf", (double)v);
+    const float pn[] = {NAN, -0.5f, -2.0f, -1.0f, -1.5f, -3.0f};
+    nnact_tensor_write(P, pn);
+    TU_OK(nnact_loss_eval(tu_ctx, &l, P, H, &v, NULL, G));
+    ck_assert_msg(isnan(v), "nll with a NaN log-probability: %g, want NaN", (double)v);
+    g = tu_read(G);
+    ck_assert_msg(isnan(g[0]) && g[1] == -0.5f, "nll grad at NaN: %g %g", (double)g[0],
+                  (double)g[1]);
+    free(g);
+
+    /* log_softmax + nll == softmax_cce, value and gradient through the chain */
+    enum { R = 33, C = 10 };
+    float z[R * C], lb[R];
+    rng_state = 4242;
+    for (int i = 0; i < R * C; i++)
+        z[i] = uni(-6.0f, 6.0f);
+    for (int r = 0; r < R; r++)
+        lb[r] = (float)(rnd() % C);
+    nnact_tensor *Z = tu_tensor(R, C, z), *Y = tu_tensor(R, C, NULL),
+                 *LB = tu_tensor(R, 1, lb), *GY = tu_tensor(R, C, NULL),
+                 *GZ = tu_tensor(R, C, NULL), *GS = tu_tensor(R, C, NULL);
+    TU_OK(nnact_log_softmax_forward(tu_ctx, 1.0f, Z, Y));
+    float v1, v2;
+    TU_OK(nnact_loss_eval(tu_ctx, &l, Y, LB, &v1, NULL, GY));
+    TU_OK(nnact_log_softmax_backward(tu_ctx, 1.0f, Y, GY, GZ));
+    nnact_loss s;
+    TU_OK(nnact_loss_from_name("softmax_cce", &s));
+    TU_OK(nnact_loss_eval(tu_ctx, &s, Z, LB, &v2, NULL, GS));
+    ck_assert_msg(fabsf(v1 - v2) <= 1e-6f * fabsf(v2), "log_softmax+nll %.9g vs "
+                  "softmax_cce %.9g", (double)v1, (double)v2);
+    float *g1 = tu_read(GZ), *g2 = tu_read(GS);
+    for (int i = 0; i < R * C; i++)
+        TU_EXPECT(fabsf(g1[i] - g2[i]) <= 1e-6f * fabsf(g2[i]) + 1e-9f,
+                  "grad[%d]: log_softmax+nll %.9g, softmax_cce %.9g", i, (double)g1[i],
+                  (double)g2[i]);
+    free(g1), free(g2);
+    nnact_tensor *all[] = {P, L, H, G, Z, Y, LB, GY, GZ, GS};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        nnact_tensor_destroy(all[i]);
+}
+END_TEST
+
 /* Zero rows (dense and labels) and zero columns: loss 0, accuracy 0. */
 START_TEST(zero_rows)
 {
@@ -922,6 +1011,7 @@ int main(void)
     tcase_add_test(tc, clipped_probabilities);
     tcase_add_test(tc, views_at_offsets);
     tcase_add_loop_test(tc, accumulate_matches_eval, 0, 2 * NNACT_LOSS_COUNT);
+    tcase_add_test(tc, nll_rules);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);

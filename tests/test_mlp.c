@@ -402,14 +402,15 @@ END_TEST
 /* Trains for the given epochs in shuffled mini-batches (the last partial
  * batch dropped); step losses go to losses when not NULL. Returns the mean
  * step loss of the last epoch. */
-static double train(nnact_mlp *m, const dataset *d, int epochs, size_t batch,
-                    const nnact_optim *opt, uint64_t seed, float *losses)
+static double train_loss(nnact_mlp *m, const dataset *d, int epochs, size_t batch,
+                         const nnact_optim *opt, uint64_t seed, float *losses,
+                         const char *loss_name)
 {
     size_t *perm = malloc(d->n * sizeof *perm), steps = 0;
     float *xb = malloc(batch * d->features * sizeof *xb), *lb = malloc(batch * sizeof *lb);
     nnact_tensor *X = tu_tensor(batch, d->features, NULL), *T = tu_tensor(batch, 1, NULL);
     nnact_loss loss;
-    TU_OK(nnact_loss_from_name("sparse_cce", &loss));
+    TU_OK(nnact_loss_from_name(loss_name, &loss));
     for (size_t i = 0; i < d->n; i++)
         perm[i] = i;
     uint64_t s = seed | 1;
@@ -447,15 +448,26 @@ static double train(nnact_mlp *m, const dataset *d, int epochs, size_t batch,
     return mean;
 }
 
-static float accuracy_on(nnact_mlp *m, const dataset *d)
+static double train(nnact_mlp *m, const dataset *d, int epochs, size_t batch,
+                    const nnact_optim *opt, uint64_t seed, float *losses)
+{
+    return train_loss(m, d, epochs, batch, opt, seed, losses, "sparse_cce");
+}
+
+static float accuracy_loss(nnact_mlp *m, const dataset *d, const char *loss_name)
 {
     nnact_tensor *X = tu_tensor(d->n, d->features, d->x), *T = tu_tensor(d->n, 1, d->labels);
     nnact_loss loss;
-    TU_OK(nnact_loss_from_name("sparse_cce", &loss));
+    TU_OK(nnact_loss_from_name(loss_name, &loss));
     float acc = -1, l = NAN;
     TU_OK(nnact_mlp_evaluate(m, X, T, &loss, &l, &acc));
     nnact_tensor_destroy(X), nnact_tensor_destroy(T);
     return acc;
+}
+
+static float accuracy_on(nnact_mlp *m, const dataset *d)
+{
+    return accuracy_loss(m, d, "sparse_cce");
 }
 
 static double now(void)
@@ -494,6 +506,43 @@ START_TEST(spiral_reaches_high_accuracy)
                   (double)train_acc, last);
     ck_assert_msg(train_acc >= 0.9f, "training accuracy %.4f, want >= 0.9",
                   (double)train_acc);
+    dataset_free(&tr), dataset_free(&te);
+    nnact_mlp_destroy(m);
+}
+END_TEST
+
+/* The same spiral with the modern set end to end: gelu and mish hidden
+ * layers (fused dense epilogue, backward from z), a log_softmax output
+ * (backward from y) and the nll loss on its log-probabilities, not fused
+ * into anything: the path a PyTorch user writes. */
+START_TEST(spiral_log_softmax_nll)
+{
+    static const size_t sizes[] = {2, 64, 64, 3};
+    static const char *const acts[] = {"gelu", "mish", "log_softmax"};
+    dataset tr, te;
+    ck_assert_int_eq(dataset_spiral(300, 3, 1, &tr), NNACT_OK);
+    ck_assert_int_eq(dataset_spiral(100, 3, 2, &te), NNACT_OK);
+    nnact_mlp *m = make_mlp(sizes, 4, acts, 42);
+    nnact_optim adam;
+    TU_OK(nnact_optim_from_name("adam", &adam));
+    adam.lr = 0.02f;
+    double last = train_loss(m, &tr, SPIRAL_EPOCHS, 64, &adam, 3, NULL, "nll");
+    float train_acc = accuracy_loss(m, &tr, "nll"), test_acc = accuracy_loss(m, &te, "nll");
+    printf("spiral gelu/mish/log_softmax + nll: last-epoch loss %.4f, train accuracy %.4f, "
+           "held-out accuracy %.4f\n", last, (double)train_acc, (double)test_acc);
+    ck_assert_msg(test_acc >= 0.9f && train_acc >= 0.9f, "log_softmax + nll: held-out "
+                  "accuracy %.4f, train %.4f, want >= 0.9 (loss %.4f)", (double)test_acc,
+                  (double)train_acc, last);
+    /* The model's output is log-probabilities: e^y sums to 1 per row. */
+    nnact_tensor *X = tu_tensor(te.n, 2, te.x), *Y = tu_tensor(te.n, 3, NULL);
+    TU_OK(nnact_mlp_forward(m, X, Y));
+    float *y = tu_read(Y);
+    for (size_t r = 0; r < te.n; r++) {
+        double s = exp(y[3 * r]) + exp(y[3 * r + 1]) + exp(y[3 * r + 2]);
+        ck_assert_msg(fabs(s - 1) < 1e-5, "row %zu: sum e^y = %.9g", r, s);
+    }
+    free(y);
+    nnact_tensor_destroy(X), nnact_tensor_destroy(Y);
     dataset_free(&tr), dataset_free(&te);
     nnact_mlp_destroy(m);
 }
@@ -1130,6 +1179,7 @@ int main(void)
     tc = tcase_create("training");
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_add_test(tc, spiral_reaches_high_accuracy);
+    tcase_add_test(tc, spiral_log_softmax_nll);
     tcase_add_test(tc, seed_determines_weights);
     tcase_add_test(tc, training_is_bit_reproducible);
     tcase_add_test(tc, accumulated_steps_match_read_back_steps);

@@ -16,12 +16,40 @@ static const nnact_act acts[] = {
     {NNACT_ACT_PRELU, 0.01f, 0.0f},      {NNACT_ACT_PRELU, -0.25f, 0.0f},
     {NNACT_ACT_SWISH, 0.0f, 0.5f},       {NNACT_ACT_SWISH, 0.0f, 1.0f},
     {NNACT_ACT_SWISH, 0.0f, 1.5f},
+    {NNACT_ACT_ELU, 1.0f, 0.0f},         {NNACT_ACT_ELU, 0.5f, 0.0f},
+    {NNACT_ACT_SELU, 0.0f, 0.0f},        {NNACT_ACT_CELU, 1.0f, 0.0f},
+    {NNACT_ACT_CELU, 2.0f, 0.0f},        {NNACT_ACT_CELU, -1.5f, 0.0f},
+    {NNACT_ACT_GELU, 0.0f, 0.0f},        {NNACT_ACT_GELU_TANH, 0.0f, 0.0f},
+    {NNACT_ACT_SOFTPLUS, 0.0f, 1.0f},    {NNACT_ACT_SOFTPLUS, 0.0f, 2.0f},
+    {NNACT_ACT_SOFTPLUS, 0.0f, 0.3f},    {NNACT_ACT_MISH, 0.0f, 0.0f},
+    {NNACT_ACT_SOFTSIGN, 0.0f, 0.0f},    {NNACT_ACT_HARDSIGMOID, 0.0f, 0.0f},
+    {NNACT_ACT_HARDSWISH, 0.0f, 0.0f},   {NNACT_ACT_RELU6, 0.0f, 0.0f},
+    {NNACT_ACT_HARDTANH, -1.0f, 1.0f},   {NNACT_ACT_HARDTANH, -0.5f, 2.0f},
 };
 #define N_ACTS (int)(sizeof acts / sizeof acts[0])
 
-static bool kinked(nnact_act_kind k)
+/* Whether x is within 2^-9 of a point where f' jumps, or f'' (celu, softsign
+ * at 0: Richardson's extrapolation assumes smoothness). */
+static bool near_kink(const nnact_act *a, float x)
 {
-    return k == NNACT_ACT_RELU || k == NNACT_ACT_LEAKY_RELU || k == NNACT_ACT_PRELU;
+    float k[2] = {0.0f, 0.0f};
+    switch (a->kind) {
+    case NNACT_ACT_RELU: case NNACT_ACT_LEAKY_RELU: case NNACT_ACT_PRELU:
+    case NNACT_ACT_ELU: case NNACT_ACT_SELU: case NNACT_ACT_CELU: case NNACT_ACT_SOFTSIGN:
+        break;
+    case NNACT_ACT_HARDSIGMOID: case NNACT_ACT_HARDSWISH:
+        k[0] = -3.0f, k[1] = 3.0f;
+        break;
+    case NNACT_ACT_RELU6:
+        k[1] = 6.0f;
+        break;
+    case NNACT_ACT_HARDTANH:
+        k[0] = a->alpha, k[1] = a->beta;
+        break;
+    default:
+        return false;
+    }
+    return fabsf(x - k[0]) < 0x1p-9f || fabsf(x - k[1]) < 0x1p-9f;
 }
 
 /* Central difference of f at x with step h (x +- h are exact floats). */
@@ -48,7 +76,7 @@ START_TEST(derivative_vs_finite_differences)
     for (int k = -(24 << 6); k <= (24 << 6) + 400; k++) {
         float x = k <= (24 << 6) ? (float)k * 0x1p-6f
                                  : roundf(rnd[k - (24 << 6) - 1] * 64.0f) / 64.0f;
-        if (kinked(a->kind) && fabsf(x) < 0x1p-9f)
+        if (near_kink(a, x))
             continue;
         long double want = fd(a, x), got = ref_act_derivative(a, x);
         long double tol = 1e-9L * (1.0L + fabsl(got));
@@ -127,6 +155,138 @@ START_TEST(hand_values)
     NEAR(ref_act_backward(&sig, 0.0f, 0.25f, 2.0f), 2 * 0.25L * 0.75L, 0);
     NEAR(ref_act_backward(&th, 0.0f, 0.5f, 2.0f), 2 * 0.75L, 0);
     NEAR(ref_act_backward(&id, NAN, NAN, 3.0f), 3.0L, 0);
+}
+END_TEST
+
+/* Hand values of the modern set: closed forms and values from mpmath at
+ * 50 digits. */
+START_TEST(hand_values_modern)
+{
+    const long double e = 2.718281828459045235360287471352662498L;
+    const long double ln2 = 0.693147180559945309417232121458176568L;
+    nnact_act elu = mk(NNACT_ACT_ELU, 1.0f, 0), elu5 = mk(NNACT_ACT_ELU, 0.5f, 0),
+              selu = mk(NNACT_ACT_SELU, 0, 0), celu2 = mk(NNACT_ACT_CELU, 2.0f, 0),
+              gelu = mk(NNACT_ACT_GELU, 0, 0), gt = mk(NNACT_ACT_GELU_TANH, 0, 0),
+              sp = mk(NNACT_ACT_SOFTPLUS, 0, 1.0f), sp2 = mk(NNACT_ACT_SOFTPLUS, 0, 2.0f),
+              mish = mk(NNACT_ACT_MISH, 0, 0), ss = mk(NNACT_ACT_SOFTSIGN, 0, 0),
+              hsig = mk(NNACT_ACT_HARDSIGMOID, 0, 0), hsw = mk(NNACT_ACT_HARDSWISH, 0, 0),
+              r6 = mk(NNACT_ACT_RELU6, 0, 0), ht = mk(NNACT_ACT_HARDTANH, -0.5f, 2.0f);
+    NEAR(ref_act_forward(&elu, -1.0f), 1 / e - 1, 1e-18L);
+    NEAR(ref_act_derivative(&elu5, -1.0L), 0.5L / e, 1e-18L);
+    NEAR(ref_act_derivative(&elu5, 0.0L), 0.5L, 0); /* x <= 0 branch at the kink */
+    NEAR(ref_act_forward(&selu, 1.0f), 1.0507009873554804934L, 1e-18L);
+    NEAR(ref_act_forward(&selu, -1.0f), 1.0507009873554804934L * 1.6732632423543772848L *
+                                            (1 / e - 1), 1e-18L);
+    NEAR(ref_act_forward(&celu2, -2.0f), 2 * (1 / e - 1), 1e-18L);
+    NEAR(ref_act_derivative(&celu2, -2.0L), 1 / e, 1e-18L);
+    NEAR(ref_act_forward(&gelu, 1.0f), 0.841344746068542948585232545632L, 1e-18L);
+    NEAR(ref_act_forward(&gelu, -9.0f), -1.0157295653584565829619518683719e-18L, 1e-33L);
+    NEAR(ref_act_derivative(&gelu, 0.0L), 0.5L, 1e-18L);
+    /* gelu'(1) = Phi(1) + phi(1) */
+    NEAR(ref_act_derivative(&gelu, 1.0L), 0.841344746068542948585232545632L +
+                                              0.241970724519143349797830192936L, 1e-18L);
+    NEAR(ref_act_forward(&gt, -6.45f), -1.05687610595775478435456128061e-12L, 1e-27L);
+    NEAR(ref_act_derivative(&gt, 0.0L), 0.5L, 1e-18L);
+    NEAR(ref_act_forward(&sp, 0.0f), ln2, 1e-18L);
+    NEAR(ref_act_forward(&sp2, 0.0f), ln2 / 2, 1e-18L);
+    NEAR(ref_act_derivative(&sp2, 0.0L), 0.5L, 1e-18L);
+    NEAR(ref_act_forward(&sp2, FLT_MAX), FLT_MAX, 0);
+    NEAR(ref_act_forward(&sp, -20.0f), 2.06115362031438070324e-9L, 1e-24L);
+    NEAR(ref_act_forward(&mish, 0.0f), 0.0L, 0);
+    NEAR(ref_act_derivative(&mish, 0.0L), 0.6L, 1e-18L); /* tanh(ln 2) = 3/5 */
+    NEAR(ref_act_forward(&mish, 1.0f), tanhl(log1pl(e)), 1e-18L);
+    NEAR(ref_act_forward(&ss, 3.0f), 0.75L, 0);
+    NEAR(ref_act_derivative(&ss, -3.0L), 1.0L / 16, 0);
+    NEAR(ref_act_forward(&hsig, 1.5f), 0.75L, 1e-18L);
+    NEAR(ref_act_derivative(&hsig, 3.0L), 0.0L, 0);
+    NEAR(ref_act_forward(&hsw, 1.0f), 4.0L / 6, 1e-18L);
+    NEAR(ref_act_forward(&hsw, FLT_MAX), FLT_MAX, 0);
+    NEAR(ref_act_derivative(&hsw, -3.0L), -0.5L, 1e-18L);
+    NEAR(ref_act_derivative(&hsw, 3.0L), 1.5L, 1e-18L);
+    NEAR(ref_act_forward(&r6, 7.0f), 6.0L, 0);
+    NEAR(ref_act_derivative(&r6, 6.0L), 0.0L, 0);
+    NEAR(ref_act_forward(&ht, -3.0f), -0.5L, 0);
+    NEAR(ref_act_forward(&ht, 3.0f), 2.0L, 0);
+    NEAR(ref_act_derivative(&ht, 1.0L), 1.0L, 0);
+    NEAR(ref_act_derivative(&ht, 2.0L), 0.0L, 0);
+    /* limits */
+    ck_assert(ref_act_forward(&gelu, -INFINITY) == 0 && ref_act_forward(&gelu, INFINITY) == INFINITY);
+    ck_assert(ref_act_forward(&mish, -INFINITY) == 0 && ref_act_derivative(&mish, INFINITY) == 1);
+    ck_assert(ref_act_forward(&ss, -INFINITY) == -1.0L);
+    /* derived-argument rounding: present for softplus at beta 2 only where
+     * 2x is inexact (never: a power of two), for gelu at x/sqrt 2 */
+    NEAR(ref_act_forward_tol(&sp2, -5.3f), 4e-6L * ref_act_forward(&sp2, -5.3f) + FLT_MIN, 1e-30L);
+    ck_assert(ref_act_forward_tol(&gelu, -7.3f) > 4e-6L * fabsl(ref_act_forward(&gelu, -7.3f)));
+}
+END_TEST
+
+/* ---- Log-softmax ---- */
+
+static long double log_softmax_loss(const float *x, const float *dy, size_t cols, float T)
+{
+    long double y[16], s = 0;
+    ref_log_softmax_forward(x, 1, cols, T, y, NULL);
+    for (size_t j = 0; j < cols; j++)
+        s += y[j] * dy[j];
+    return s;
+}
+
+START_TEST(log_softmax_reference)
+{
+    static const float temps[] = {0.5f, 1.0f, 2.5f};
+    for (int trial = 0; trial < 60; trial++) {
+        const size_t cols = 1 + (size_t)trial % 9;
+        const float T = temps[trial % 3];
+        float x[16], dy[16], y[16];
+        long double yl[16], dx[16], tol[16];
+        tu_random(x, cols, 4.0f, 700 + (uint64_t)trial);
+        tu_random(dy, cols, 2.0f, 800 + (uint64_t)trial);
+        for (size_t j = 0; j < cols; j++)
+            x[j] = roundf(x[j] * 256.0f) / 256.0f;
+        ref_log_softmax_forward(x, 1, cols, T, yl, NULL);
+        long double ps = 0;
+        for (size_t j = 0; j < cols; j++) {
+            y[j] = (float)yl[j];
+            ps += expl(yl[j]);
+        }
+        NEAR(ps, 1.0L, 1e-17L);
+        ref_log_softmax_backward(y, dy, 1, cols, T, dx, tol);
+        for (size_t i = 0; i < cols; i++) {
+            long double d[2];
+            for (int k = 0; k < 2; k++) {
+                const float h = k ? 0x1p-11f : 0x1p-10f, x0 = x[i];
+                x[i] = x0 + h;
+                long double p = log_softmax_loss(x, dy, cols, T);
+                x[i] = x0 - h;
+                long double m = log_softmax_loss(x, dy, cols, T);
+                x[i] = x0;
+                d[k] = (p - m) / (2.0L * h);
+            }
+            long double want = (4.0L * d[1] - d[0]) / 3.0L;
+            ck_assert_msg(fabsl(dx[i] - want) <= tol[i],
+                          "log_softmax T %g cols %zu: dx[%zu] %.15Lg, finite difference "
+                          "%.15Lg, tol %.3Lg", (double)T, cols, i, dx[i], want, tol[i]);
+        }
+    }
+    /* Rules and hand values: [0, 1] at T 1 gives -log(1 + e), 1 - log(1 + e) - ... */
+    const long double e = 2.718281828459045235360287471352662498L;
+    const float r1[] = {0.0f, 1.0f};
+    long double y[4], t[4];
+    ref_log_softmax_forward(r1, 1, 2, 1.0f, y, t);
+    NEAR(y[0], -log1pl(e), 1e-18L);
+    NEAR(y[1], 1 - log1pl(e), 1e-18L);
+    const float r2[] = {-INFINITY, -INFINITY, 2.0f, NAN};
+    ref_log_softmax_forward(r2, 2, 2, 1.0f, y, t);
+    ck_assert(y[0] == -INFINITY && y[1] == -INFINITY && isnan(y[2]) && isnan(y[3]));
+    const float r3[] = {NAN, NAN, 5.0f, -INFINITY};
+    ref_log_softmax_forward(r3, 2, 2, 1.0f, y, t);
+    ck_assert(isnan(y[0]) && isnan(y[1]) && y[2] == 0 && y[3] == -INFINITY);
+    /* backward by hand: y = log(0.25, 0.75), dy = (1, 0): S = 1,
+     * dx = (1 - 0.25, -0.75) / T */
+    const float yy[] = {logf(0.25f), logf(0.75f)}, gg[] = {1.0f, 0.0f};
+    ref_log_softmax_backward(yy, gg, 1, 2, 2.0f, y, t);
+    NEAR(y[0], 0.375L, 1e-8L);
+    NEAR(y[1], -0.375L, 1e-8L);
 }
 END_TEST
 
@@ -437,6 +597,7 @@ int main(void)
     tcase_add_loop_test(tc, derivative_vs_finite_differences, 0, N_ACTS);
     tcase_add_loop_test(tc, backward_consistent_with_derivative, 0, N_ACTS);
     tcase_add_test(tc, hand_values);
+    tcase_add_test(tc, hand_values_modern);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, nan_rules);
     tcase_add_test(tc, tolerances);
@@ -445,6 +606,7 @@ int main(void)
     tcase_add_test(sm, softmax_backward_vs_finite_differences);
     tcase_add_test(sm, softmax_rules);
     tcase_add_test(sm, softmax_rounding_term);
+    tcase_add_test(sm, log_softmax_reference);
     suite_add_tcase(s, sm);
     TCase *pr = tcase_create("prelu");
     tcase_add_test(pr, prelu_reference);

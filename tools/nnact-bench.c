@@ -374,13 +374,14 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
 {
     double n = (double)rows * (double)cols;
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
-        if ((k == NNACT_ACT_SOFTMAX) != softmax)
+        const bool row_wise = k == NNACT_ACT_SOFTMAX || k == NNACT_ACT_LOG_SOFTMAX;
+        if (row_wise != softmax)
             continue;
         const char *an = nnact_act_name((nnact_act_kind)k);
         char fname[64], bname[64];
         snprintf(fname, sizeof fname, "%s.fwd", an);
         snprintf(bname, sizeof bname, "%s.bwd", an);
-        const char *group = k == NNACT_ACT_SOFTMAX ? "softmax" : "act";
+        const char *group = row_wise ? "softmax" : "act";
         bool f = wanted(ops, group, fname), bw = wanted(ops, group, bname);
         if (!f && !bw)
             continue;
@@ -388,7 +389,8 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
         op_state s = {0};
         CHECK_NN(nnact_act_from_name(an, &s.act));
         s.a = filled(b, r, c, -8, 8, 1);
-        s.b = filled(b, r, c, 0, 1, 2);
+        /* y: probabilities, or log-probabilities for log_softmax */
+        s.b = k == NNACT_ACT_LOG_SOFTMAX ? filled(b, r, c, -10, 0, 2) : filled(b, r, c, 0, 1, 2);
         s.c = filled(b, r, c, -1, 1, 3);
         s.d = filled(b, r, c, 0, 0, 4);
         if (f)

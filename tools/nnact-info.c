@@ -336,7 +336,7 @@ static int selftest(const char *selector)
     CHECK(nnact_tensor_write(tdy, dy));
 
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
-        if (k == NNACT_ACT_SOFTMAX)
+        if (k == NNACT_ACT_SOFTMAX || k == NNACT_ACT_LOG_SOFTMAX)
             continue;
         nnact_act act;
         CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
@@ -372,6 +372,14 @@ static int selftest(const char *selector)
     CHECK(nnact_tensor_read(tdx, dx));
     ref_softmax_backward(y, dy, ROWS, COLS, 1.5f, ref, tol);
     compare(&t, "softmax backward", dx, ref, tol, y);
+    CHECK(nnact_log_softmax_forward(ctx, 1.5f, tx, ty));
+    CHECK(nnact_tensor_read(ty, y));
+    ref_log_softmax_forward(x, ROWS, COLS, 1.5f, ref, tol);
+    compare(&t, "log_softmax forward", y, ref, tol, x);
+    CHECK(nnact_log_softmax_backward(ctx, 1.5f, ty, tdy, tdx));
+    CHECK(nnact_tensor_read(tdx, dx));
+    ref_log_softmax_backward(y, dy, ROWS, COLS, 1.5f, ref, tol);
+    compare(&t, "log_softmax backward", dx, ref, tol, y);
 
     /* Learnable PReLU, per-column slopes. */
     float alpha[COLS], dalpha[COLS];

@@ -1,0 +1,228 @@
+/* Row-wise log-softmax with temperature T and its O(cols) vector-Jacobian
+ * product, in the two forms of softmax.cl: a work-group per row (GPUs) and
+ * a work-item per row walking VW floats at a time (CPU devices).
+ *   forward:  z = (x - max)/T, y = z - log sum e^z
+ *   backward: dx = (dy - e^y sum_row dy) / T
+ * Rules (as softmax): a -inf entry gives -inf, an all -inf row -inf
+ * throughout, a NaN or +inf anywhere in the row NaN throughout. Computing
+ * z - log sum directly keeps the digits log(softmax) loses for small
+ * probabilities (log of an underflowed 0 would be -inf). */
+
+/* e^y for the backward pass: y <= 0 for any log-softmax output; a larger y
+ * (not one) is capped where e^y overflows anyway, so the fast exp never
+ * sees an argument outside its range. NaN stays NaN. */
+inline vfloat exp_logprob(vfloat y)
+{
+    return exp_nonpos(select(y, (vfloat)(89.0f), y > 89.0f));
+}
+
+/* The lanes of a compensated vector sum added with their compensations,
+ * compensated too: the row's sum is near 1 (the max's term is exactly 1),
+ * and a plain pairwise add of 16 lanes could cost it 2 ulp of 1, all of
+ * which lands in y = z - log(sum) for every entry. Once per row. */
+inline float vksum_total(vksum k)
+{
+    float s[VW], c[VW];
+    VSTORE(k.s, 0, s);
+    VSTORE(k.c, 0, c);
+    ksum r = {0.0f, 0.0f};
+    for (uint i = 0; i < VW; i++) {
+        r = ksum_add(r, s[i]);
+        r = ksum_add(r, -c[i]);
+    }
+    return r.s;
+}
+
+/* The same for the work-group form: a tree of error-free additions (the
+ * local buffer holds 2 floats per item), each item's Kahan sum s - c. */
+inline float group_sum_compensated(ksum k, __local float *scratch)
+{
+    const uint lid = get_local_id(0), n = get_local_size(0);
+    __local float *hi = scratch, *lo = scratch + n;
+    hi[lid] = k.s;
+    lo[lid] = -k.c;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint w = n / 2; w > 0; w /= 2) {
+        if (lid < w) {
+            const float a = hi[lid], b = hi[lid + w], t = a + b, bb = t - a;
+            const float err = isfinite(t) ? (a - (t - bb)) + (b - bb) : 0.0f;
+            hi[lid] = t;
+            lo[lid] += lo[lid + w] + err;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = hi[0] + lo[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+__kernel void log_softmax_fwd(__global const float *x, ulong xo,
+                              __global float *y, ulong yo,
+                              ulong cols, float temperature,
+                              __local float *scratch)
+{
+    const ulong row = get_group_id(0);
+    const uint lid = get_local_id(0), ls = get_local_size(0);
+    __global const float *xr = x + xo + row * cols;
+    __global float *yr = y + yo + row * cols;
+
+    float m = -INFINITY;
+    int bad = 0;
+    for (ulong j = lid; j < cols; j += ls) {
+        float v = xr[j];
+        bad |= isnan(v) || v == INFINITY;
+        m = fmax(m, v);
+    }
+    m = group_max(m, scratch);
+    bad = group_max(bad ? 1.0f : 0.0f, scratch) > 0.0f;
+    if (bad || m == -INFINITY) {
+        const float fill = bad ? NAN : -INFINITY;
+        for (ulong j = lid; j < cols; j += ls)
+            yr[j] = fill;
+        return;
+    }
+
+    ksum k = {0.0f, 0.0f};
+    for (ulong j = lid; j < cols; j += ls)
+        k = ksum_add(k, exp((xr[j] - m) / temperature));
+    const float lse = log(group_sum_compensated(k, scratch));
+    /* y may alias x: each item reads its own x[j] before writing y[j]. */
+    for (ulong j = lid; j < cols; j += ls)
+        yr[j] = (xr[j] - m) / temperature - lse;
+}
+
+__kernel void log_softmax_bwd(__global const float *y, ulong yo,
+                              __global const float *dy, ulong dyo,
+                              __global float *dx, ulong dxo,
+                              ulong cols, float temperature,
+                              __local float *scratch)
+{
+    const ulong row = get_group_id(0);
+    const uint lid = get_local_id(0), ls = get_local_size(0);
+    __global const float *yr = y + yo + row * cols;
+    __global const float *gr = dy + dyo + row * cols;
+    __global float *dr = dx + dxo + row * cols;
+
+    ksum k = {0.0f, 0.0f};
+    for (ulong j = lid; j < cols; j += ls)
+        k = ksum_add(k, gr[j]);
+    const float s = group_sum(k.s, scratch);
+    for (ulong j = lid; j < cols; j += ls)
+        dr[j] = (gr[j] - exp(yr[j]) * s) / temperature;
+}
+
+/* One work-item per row, no barriers. fmax skips NaN, so a row whose max
+ * is -inf may still hold NaN (all NaN, or NaN among -inf): that rare path
+ * looks for it. Otherwise a NaN or +inf makes the sum NaN and so every
+ * output; x is read three times and y written once (softmax writes twice). */
+__kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
+                                   __global float *y, ulong yo,
+                                   ulong rows, ulong cols, float temperature, uint stream)
+{
+    const ulong row = get_global_id(0);
+    if (row >= rows)
+        return;
+    __global const float *xr = x + xo + row * cols;
+    __global float *yr = y + yo + row * cols;
+    const ulong full = cols / VW * VW;
+    const uint tail = (uint)(cols - full);
+
+    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
+    ulong j = 0;
+    for (; j + 4 * VW <= full; j += 4 * VW) {
+        vm = fmax(vm, VLOAD(0, xr + j));
+        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
+        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
+        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
+    }
+    for (; j < full; j += VW)
+        vm = fmax(vm, VLOAD(0, xr + j));
+    if (tail)
+        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
+    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
+    float8 m8 = fmax(vm.lo, vm.hi);
+    float4 m4 = fmax(m8.lo, m8.hi);
+    float2 m2 = fmax(m4.lo, m4.hi);
+    const float m = fmax(m2.x, m2.y);
+    if (m == -INFINITY) {
+        int16 nan_seen = (int16)(0);
+        for (j = 0; j < cols; j += VW)
+            nan_seen |= isnan(load_fill(xr, j, (uint)min((ulong)VW, cols - j), 0.0f));
+        const vfloat fill = any(nan_seen) ? (vfloat)(NAN) : (vfloat)(-INFINITY);
+        for (j = 0; j < cols; j += VW)
+            store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
+        return;
+    }
+
+    const bool unit_t = temperature == 1.0f; /* skip an exact division */
+#define SHIFTED(v) (unit_t ? (v) - m : ((v) - m) / temperature)
+    /* Terms are <= 1 (the bounded Kahan step); a NaN term makes the sum NaN. */
+    vksum k = {VZERO, VZERO};
+    for (j = 0; j + 4 * VW <= full; j += 4 * VW) {
+        vfloat e0 = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
+        vfloat e1 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + VW)));
+        vfloat e2 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 2 * VW)));
+        vfloat e3 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 3 * VW)));
+        k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
+    }
+    for (; j < full; j += VW)
+        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(VLOAD(0, xr + j))));
+    if (tail) /* padded lanes: exp(-inf) = 0 */
+        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY))));
+    const float lse = log(vksum_total(k));
+
+    /* y may alias x: every element is read before it is written. */
+    const uint head = head_to_align(yr, cols);
+    const ulong body = head + (cols - head) / VW * VW;
+    if (head)
+        store_part(SHIFTED(load_part(xr, 0, head)) - lse, yr, 0, head);
+    for (j = head; j < body; j += VW)
+        store_aligned(SHIFTED(VLOAD(0, xr + j)) - lse, yr + j, stream);
+    if (body < cols)
+        store_part(SHIFTED(load_part(xr, body, (uint)(cols - body))) - lse, yr, body,
+                   (uint)(cols - body));
+#undef SHIFTED
+}
+
+/* dx = (dy - e^y sum_row dy) / T; dx may alias y or dy. */
+__kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
+                                   __global const float *dy, ulong dyo,
+                                   __global float *dx, ulong dxo,
+                                   ulong rows, ulong cols, float temperature, uint stream)
+{
+    const ulong row = get_global_id(0);
+    if (row >= rows)
+        return;
+    __global const float *yr = y + yo + row * cols;
+    __global const float *gr = dy + dyo + row * cols;
+    __global float *dr = dx + dxo + row * cols;
+    const ulong full = cols / VW * VW;
+    const uint tail = (uint)(cols - full);
+
+    vksum k = {VZERO, VZERO};
+    ulong j = 0;
+    for (; j + 4 * VW <= full; j += 4 * VW) {
+        vfloat g0 = VLOAD(0, gr + j) + VLOAD(0, gr + j + VW);
+        vfloat g1 = VLOAD(0, gr + j + 2 * VW) + VLOAD(0, gr + j + 3 * VW);
+        k = vksum_add(k, g0 + g1);
+    }
+    for (; j < full; j += VW)
+        k = vksum_add(k, VLOAD(0, gr + j));
+    if (tail)
+        k = vksum_add(k, load_part(gr, full, tail));
+    const float s = vsum_lanes(k.s);
+
+    const bool unit_t = temperature == 1.0f;
+#define DX(yv, gv) (unit_t ? (gv) - exp_logprob(yv) * s : ((gv) - exp_logprob(yv) * s) / temperature)
+    const uint head = head_to_align(dr, cols);
+    const ulong body = head + (cols - head) / VW * VW;
+    if (head)
+        store_part(DX(load_part(yr, 0, head), load_part(gr, 0, head)), dr, 0, head);
+    for (j = head; j < body; j += VW)
+        store_aligned(DX(VLOAD(0, yr + j), VLOAD(0, gr + j)), dr + j, stream);
+    if (body < cols)
+        store_part(DX(load_part(yr, body, (uint)(cols - body)),
+                      load_part(gr, body, (uint)(cols - body))),
+                   dr, body, (uint)(cols - body));
+#undef DX
+}
