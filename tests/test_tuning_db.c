@@ -38,7 +38,8 @@ START_TEST(every_shipped_entry_parses_and_matches_its_class)
         char match[256], version[32], params[2048];
         ck_assert_msg(sscanf(line, "%255[^|]| cu=* | clblast=%31[^ |] |", match, version) == 2,
                       "line '%s' is not 'match | cu=* | clblast=V | params'", line);
-        match[strcspn(match, " ")] = '\0';
+        for (size_t n = strlen(match); n && match[n - 1] == ' ';) /* names may hold spaces */
+            match[--n] = '\0';
         const char *eq = strchr(match, '=');
         ck_assert_msg(eq, "line '%s': no match field", line);
         char name[256];
