@@ -221,8 +221,8 @@ nnact_status nnact_workspace(nnact_ctx *ctx, size_t bytes, cl_mem *out)
         /* Commands already enqueued keep the old buffer alive until done. */
         cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
         if (err != CL_SUCCESS)
-            return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "allocating a %zu-byte workspace "
-                              "on '%s' failed: %s (%d)", bytes, ctx->info.device_name,
+            return nnact_fail(nnact_cl_status(err), "allocating a %zu-byte workspace "
+                              "on '%s' failed: clCreateBuffer: %s (%d)", bytes, ctx->info.device_name,
                               nnact_cl_error_name(err), (int)err);
         if (ctx->workspace) {
             clReleaseMemObject(ctx->workspace);
