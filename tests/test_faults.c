@@ -349,12 +349,19 @@ END_TEST
 
 int main(void)
 {
+    /* One case each, so CK_RUN_CASE picks one (e.g. under valgrind). */
     Suite *s = suite_create("faults");
-    TCase *tc = tcase_create("faults");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_ctx_create_faults);
-    tcase_add_test(tc, test_scenario_faults);
-    tcase_add_test(tc, test_first_use_faults);
-    suite_add_tcase(s, tc);
+    const struct {
+        const char *name;
+        const TTest *test;
+    } cases[] = {{"ctx_create", test_ctx_create_faults},
+                 {"warm", test_scenario_faults},
+                 {"first_use", test_first_use_faults}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, cases[i].test);
+        suite_add_tcase(s, tc);
+    }
     return tu_run(s);
 }
