@@ -304,7 +304,7 @@ START_TEST(test_scenario_faults)
 END_TEST
 
 /* Fresh contexts for the calls made only the first time: building the
- * kernel families (and CLBlast's), creating kernels, the first workspace. */
+ * kernel families (and CLBlast's programs) and creating their kernels. */
 START_TEST(test_first_use_faults)
 {
     static const clf_entry first_use[] = {CLF_CREATE_PROGRAM, CLF_BUILD_PROGRAM,
