@@ -46,6 +46,15 @@ for name, im, lb in [('plain', images, labels),
                      ('vector', idx([5], bytes(range(5))), labels)]:
     write('idx', name, struct.pack('<H', len(im)) + im + lb)
 
+# Findings of the first long run (issue 9, item 5), kept as regressions:
+# headers claiming 4 GiB of labels / 16 GiB of images in files of a few bytes
+# made the reader allocate the claim before reading.
+small = idx([5], bytes(range(5)))
+write('idx', 'regress-labels-claim-4g',
+      struct.pack('<H', len(small)) + small + idx([0xffffffff], bytes(8)))
+huge = idx([0xfffffffb, 2, 2], bytes(8))
+write('idx', 'regress-images-claim-16g', struct.pack('<H', len(huge)) + huge + labels)
+
 for i, sel in enumerate(['auto', 'gpu,cpu', 'pocl', '1:1', 'nvidia, amd ,intel',
                          'RTX', '  ', 'apple,arm,accelerator', '9:9,3']):
     write('select', 'sel%d' % i, bytes([8, i * 37 % 256]) + sel.encode() + b'\0Mali\0')
