@@ -188,7 +188,7 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
             cl_int err = clEnqueueFillBuffer(ctx->queue, c->buf, &zero, sizeof zero,
                                              c->offset * sizeof(float),
                                              m * n * sizeof(float), 0, NULL, NULL);
-            return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_gemm: fill");
+            return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_gemm: clEnqueueFillBuffer");
         }
         s = CLBlastSscal(m * n, beta, c->buf, c->offset, 1, &ctx->queue, &ev);
     } else {

@@ -266,8 +266,8 @@ nnact_status nnact_scratch(nnact_ctx *ctx, nnact_scratch_slot slot, size_t bytes
         /* Commands already enqueued keep the old buffer alive until done. */
         cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
         if (err != CL_SUCCESS)
-            return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "allocating a %zu-byte workspace "
-                              "on '%s' failed: %s (%d)", bytes, ctx->info.device_name,
+            return nnact_fail(nnact_cl_status(err), "allocating a %zu-byte workspace "
+                              "on '%s' failed: clCreateBuffer: %s (%d)", bytes, ctx->info.device_name,
                               nnact_cl_error_name(err), (int)err);
         if (w->buf) {
             clReleaseMemObject(w->buf);

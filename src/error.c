@@ -77,11 +77,18 @@ const char *nnact_cl_error_name(cl_int err)
     }
 }
 
-nnact_status nnact_fail_cl(cl_int err, const char *what)
+nnact_status nnact_cl_status(cl_int err)
 {
-    nnact_status st = NNACT_ERR_OPENCL;
+    if (err == CL_BUILD_PROGRAM_FAILURE) /* as CLBlast passes it through */
+        return NNACT_ERR_BUILD;
     if (err == CL_OUT_OF_HOST_MEMORY || err == CL_MEM_OBJECT_ALLOCATION_FAILURE ||
         err == CL_OUT_OF_RESOURCES || err == CL_INVALID_BUFFER_SIZE)
-        st = NNACT_ERR_OUT_OF_MEMORY;
-    return nnact_fail(st, "%s: %s (%d)", what, nnact_cl_error_name(err), (int)err);
+        return NNACT_ERR_OUT_OF_MEMORY;
+    return NNACT_ERR_OPENCL;
+}
+
+nnact_status nnact_fail_cl(cl_int err, const char *what)
+{
+    return nnact_fail(nnact_cl_status(err), "%s: %s (%d)", what, nnact_cl_error_name(err),
+                      (int)err);
 }

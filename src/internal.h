@@ -17,6 +17,10 @@
 
 /* Records a message for nnact_last_error() and returns status. */
 nnact_status nnact_fail(nnact_status status, const char *fmt, ...) NNACT_PRINTF(2, 3);
+/* The status of an OpenCL error: NNACT_ERR_OUT_OF_MEMORY for the
+ * resource errors, NNACT_ERR_BUILD for CL_BUILD_PROGRAM_FAILURE, else
+ * NNACT_ERR_OPENCL. */
+nnact_status nnact_cl_status(cl_int err);
 /* Maps an OpenCL error to a status; message "<what>: CL_NAME (code)". */
 nnact_status nnact_fail_cl(cl_int err, const char *what);
 const char *nnact_cl_error_name(cl_int err);

@@ -157,7 +157,7 @@ static nnact_status run_loss(nnact_ctx *ctx, const nnact_loss *loss, const nnact
     cl_int err = clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, oo * sizeof(float),
                                      sizeof got, got, 0, NULL, NULL);
     if (err != CL_SUCCESS)
-        return nnact_fail_cl(err, "nnact_loss_eval: reading the loss");
+        return nnact_fail_cl(err, "nnact_loss_eval: clEnqueueReadBuffer (the loss)");
     if (got[2] > 0.0f) {
         /* Find the first bad row for the message (rare path: read them all). */
         size_t first = rows;

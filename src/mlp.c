@@ -239,7 +239,7 @@ nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x, nnact_tens
     cl_int err = clEnqueueCopyBuffer(mlp->ctx->queue, last->buf, y->buf,
                                      last->offset * sizeof(float), y->offset * sizeof(float),
                                      nnact_numel(y) * sizeof(float), 0, NULL, NULL);
-    return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_mlp_forward: copy");
+    return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_mlp_forward: clEnqueueCopyBuffer");
 }
 
 /* Forward plus loss; with grad, the loss gradient lands in the last dy. */

@@ -26,4 +26,22 @@ struct nnact_mlp {
 nnact_status nnact_mlp_alloc(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes,
                              const nnact_act *acts, nnact_mlp **out);
 
+/* A model file checked on the host, before any device is involved (so the
+ * parser is fuzzed without OpenCL; mlp_io.c). */
+#define NNACT_MLP_MAX_SIZES 1024u /* layer sizes a file may hold */
+typedef struct nnact_mlp_image {
+    size_t n_sizes;
+    size_t sizes[NNACT_MLP_MAX_SIZES];
+    nnact_act acts[NNACT_MLP_MAX_SIZES - 1];
+    const unsigned char *params; /* points into the parsed bytes */
+} nnact_mlp_image;
+
+/* Checks the n bytes of a model file (path is for messages only) and
+ * describes them in img; NNACT_ERR_IO naming the defect otherwise. */
+nnact_status nnact_mlp_parse(const unsigned char *p, size_t n, const char *path,
+                             nnact_mlp_image *img);
+/* Copies a parsed layer's weights (in x out, row-major) or, with bias, its
+ * out biases into dst. */
+void nnact_mlp_image_floats(const nnact_mlp_image *img, size_t layer, bool bias, float *dst);
+
 #endif

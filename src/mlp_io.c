@@ -18,7 +18,6 @@
 
 #define MLP_MAGIC "NNACTMLP"
 #define MLP_VERSION 1u
-#define MLP_MAX_LAYERS 1024u
 #define MLP_MAX_WIDTH (1u << 24)
 
 /* A growable byte buffer: the whole file is assembled, then written once. */
@@ -135,9 +134,8 @@ nnact_status nnact_mlp_save(nnact_mlp *mlp, const char *path)
     return st;
 }
 
-/* Parses and checks the file held in b, then builds the MLP. */
-static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char *p,
-                          size_t n, nnact_mlp **out)
+nnact_status nnact_mlp_parse(const unsigned char *p, size_t n, const char *path,
+                             nnact_mlp_image *img)
 {
     const char *fn = "nnact_mlp_load";
     size_t head = n < 8 ? n : 8;
@@ -156,41 +154,42 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char 
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated or corrupt (CRC-32 "
                           "mismatch)", fn, path);
     uint32_t n_sizes = get_u32(p + 12);
-    if (n_sizes < 2 || n_sizes > MLP_MAX_LAYERS)
+    if (n_sizes < 2 || n_sizes > NNACT_MLP_MAX_SIZES)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %u layer sizes", fn, path,
                           n_sizes);
     size_t off = 16, depth = n_sizes - 1;
     size_t need = off + 8 * (size_t)n_sizes + 12 * depth + 4;
     if (n < need)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is truncated in its header", fn, path);
-    size_t sizes[MLP_MAX_LAYERS];
+    img->n_sizes = n_sizes;
     for (uint32_t i = 0; i < n_sizes; i++, off += 8) {
         uint64_t v = get_u32(p + off) | (uint64_t)get_u32(p + off + 4) << 32;
         if (v == 0 || v > MLP_MAX_WIDTH)
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer size %llu", fn,
                               path, (unsigned long long)v);
-        sizes[i] = (size_t)v;
+        img->sizes[i] = (size_t)v;
     }
-    nnact_act acts[MLP_MAX_LAYERS];
     for (size_t i = 0; i < depth; i++, off += 12) {
-        acts[i].kind = (nnact_act_kind)get_u32(p + off);
-        acts[i].alpha = get_f32(p + off + 4);
-        acts[i].beta = get_f32(p + off + 8);
-        if (nnact_check_act(&acts[i], fn) != NNACT_OK) {
+        nnact_act *a = &img->acts[i];
+        a->kind = (nnact_act_kind)get_u32(p + off);
+        a->alpha = get_f32(p + off + 4);
+        a->beta = get_f32(p + off + 8);
+        if (nnact_check_act(a, fn) != NNACT_OK) {
             char why[256]; /* the message buffer cannot be formatted into itself */
             snprintf(why, sizeof why, "%s", nnact_last_error());
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu activation "
                               "(%s)", fn, path, i, why);
         }
-        if ((acts[i].kind == NNACT_ACT_SOFTMAX || acts[i].kind == NNACT_ACT_LOG_SOFTMAX) &&
-            !(acts[i].alpha > 0.0f))
+        if ((a->kind == NNACT_ACT_SOFTMAX || a->kind == NNACT_ACT_LOG_SOFTMAX) &&
+            !(a->alpha > 0.0f))
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu %s "
                               "temperature %g is not positive", fn, path, i,
-                              nnact_act_name(acts[i].kind), (double)acts[i].alpha);
+                              nnact_act_name(a->kind), (double)a->alpha);
     }
+    /* At most 1023 layers of 2^24 x 2^24 floats: no overflow in 64 bits. */
     size_t params = 0;
     for (size_t i = 0; i < depth; i++)
-        params += sizes[i] * sizes[i + 1] + sizes[i + 1];
+        params += img->sizes[i] * img->sizes[i + 1] + img->sizes[i + 1];
     if (n != off + 4 * params + 4)
         return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: %zu bytes, but its "
                           "architecture needs %zu", fn, path, n, off + 4 * params + 4);
@@ -198,28 +197,47 @@ static nnact_status parse(nnact_ctx *ctx, const char *path, const unsigned char 
      * here, before anything is allocated, naming the first. */
     for (size_t i = 0, o = off; i < depth; i++)
         for (int k = 0; k < 2; k++) {
-            const size_t cnt = k ? sizes[i + 1] : sizes[i] * sizes[i + 1];
+            const size_t cnt = k ? img->sizes[i + 1] : img->sizes[i] * img->sizes[i + 1];
             for (size_t j = 0; j < cnt; j++, o += 4)
                 if (!isfinite(get_f32(p + o)))
                     return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu %s[%zu] "
                                       "is %g (parameters must be finite)", fn, path, i,
                                       k ? "b" : "W", j, (double)get_f32(p + o));
         }
+    img->params = p + off;
+    return NNACT_OK;
+}
+
+void nnact_mlp_image_floats(const nnact_mlp_image *img, size_t layer, bool bias, float *dst)
+{
+    const unsigned char *q = img->params;
+    for (size_t i = 0; i < layer; i++)
+        q += 4 * (img->sizes[i] * img->sizes[i + 1] + img->sizes[i + 1]);
+    size_t in = img->sizes[layer], out = img->sizes[layer + 1];
+    if (bias)
+        q += 4 * in * out;
+    size_t cnt = bias ? out : in * out;
+    for (size_t j = 0; j < cnt; j++)
+        dst[j] = get_f32(q + 4 * j);
+}
+
+/* Builds the MLP of a parsed file on the context's device. */
+static nnact_status upload(nnact_ctx *ctx, const nnact_mlp_image *img, nnact_mlp **out)
+{
     nnact_mlp *m;
-    nnact_status st = nnact_mlp_alloc(ctx, sizes, n_sizes, acts, &m);
+    nnact_status st = nnact_mlp_alloc(ctx, img->sizes, img->n_sizes, img->acts, &m);
     if (st != NNACT_OK)
         return st;
-    for (size_t i = 0; i < depth && st == NNACT_OK; i++) {
+    for (size_t i = 0; i < m->depth && st == NNACT_OK; i++) {
         nnact_tensor *ts[2] = {m->layers[i].W, m->layers[i].b};
         for (int k = 0; k < 2 && st == NNACT_OK; k++) {
-            size_t cnt = nnact_numel(ts[k]);
-            float *buf = malloc(cnt * sizeof *buf);
+            float *buf = malloc(nnact_numel(ts[k]) * sizeof *buf);
             if (!buf) {
-                st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+                st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_mlp_load: out of host "
+                                "memory");
                 break;
             }
-            for (size_t j = 0; j < cnt; j++, off += 4)
-                buf[j] = get_f32(p + off);
+            nnact_mlp_image_floats(img, i, k == 1, buf);
             st = nnact_tensor_write(ts[k], buf);
             free(buf);
         }
@@ -246,8 +264,14 @@ nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out)
     unsigned char *data;
     size_t n;
     st = nnact_read_file(path, &data, &n, fn);
+    nnact_mlp_image *img = NULL;
+    if (st == NNACT_OK && !(img = malloc(sizeof *img)))
+        st = nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     if (st == NNACT_OK)
-        st = parse(ctx, path, data, n, out);
+        st = nnact_mlp_parse(data, n, path, img);
+    if (st == NNACT_OK)
+        st = upload(ctx, img, out);
+    free(img);
     free(data);
     return st;
 }

@@ -73,6 +73,15 @@ const char *nnact_kernel_name(nnact_kernel_id id)
 static nnact_status build_failure(nnact_ctx *ctx, cl_program prog, const char *family,
                                   cl_int err)
 {
+    /* Errors that are not about the source (out of memory, ...) have their
+     * own status; there is no build log to show. */
+    if (err != CL_BUILD_PROGRAM_FAILURE && err != CL_INVALID_BUILD_OPTIONS &&
+        err != CL_COMPILER_NOT_AVAILABLE) {
+        char what[256];
+        snprintf(what, sizeof what, "building kernel family '%s' for '%s': clBuildProgram",
+                 family, ctx->info.device_name);
+        return nnact_fail_cl(err, what);
+    }
     size_t len = 0;
     clGetProgramBuildInfo(prog, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
     char *log = malloc(len + 1);
@@ -83,7 +92,7 @@ static nnact_status build_failure(nnact_ctx *ctx, cl_program prog, const char *f
     }
     nnact_status st = nnact_fail(NNACT_ERR_BUILD,
                                  "building kernel family '%s' for '%s' with options "
-                                 "'%s' failed: %s (%d); build log:\n%s",
+                                 "'%s' failed: clBuildProgram: %s (%d); build log:\n%s",
                                  family, ctx->info.device_name, ctx->build_options,
                                  nnact_cl_error_name(err), (int)err,
                                  log && *log ? log : "(empty)");

@@ -35,9 +35,9 @@ nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
         t->buf = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
         if (err != CL_SUCCESS) {
             free(t);
-            return nnact_fail(NNACT_ERR_OUT_OF_MEMORY,
+            return nnact_fail(nnact_cl_status(err),
                               "%s: allocating %zux%zu floats (%zu bytes) on '%s' "
-                              "failed: %s (%d)", fn, rows, cols, bytes,
+                              "failed: clCreateBuffer: %s (%d)", fn, rows, cols, bytes,
                               ctx->info.device_name, nnact_cl_error_name(err), (int)err);
         }
     }
