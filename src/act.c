@@ -112,6 +112,10 @@ size_t nnact_elementwise_items(size_t n)
     return (n + per_item - 1) / per_item;
 }
 
+/* act.cl's items: one for the head before the output's 64-byte boundary,
+ * then one per VW floats from it. */
+static size_t act_items(size_t n) { return nnact_elementwise_items(n) + 1; }
+
 nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
                                const nnact_tensor *x, nnact_tensor *y)
 {
@@ -132,10 +136,12 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
     cl_ulong n = nnact_numel(x), xo = x->offset, yo = y->offset;
     if (!n)
         return NNACT_OK;
+    cl_uint stream = nnact_stream_stores(ctx, 2 * n * sizeof(float));
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
-                        NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta)};
-    return nnact_launch(ctx, acts[act->kind].fwd, nnact_elementwise_items(n),
-                        ctx->elem_local, sizeof args / sizeof args[0], args);
+                        NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta),
+                        NNACT_ARG(stream)};
+    return nnact_launch(ctx, acts[act->kind].fwd, act_items(n), ctx->elem_local,
+                        sizeof args / sizeof args[0], args);
 }
 
 nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
@@ -173,6 +179,8 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
     if (!n)
         return NNACT_OK;
     cl_mem none = NULL;
+    const size_t tensors = def->needs == NNACT_NEEDS_NONE ? 2 : 3;
+    cl_uint stream = nnact_stream_stores(ctx, tensors * n * sizeof(float));
     cl_ulong xo = def->needs == NNACT_NEEDS_X ? in->offset : 0;
     cl_ulong yo = def->needs == NNACT_NEEDS_Y ? in->offset : 0;
     cl_mem xb = def->needs == NNACT_NEEDS_X ? in->buf : none;
@@ -180,7 +188,7 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
     nnact_arg args[] = {NNACT_ARG(xb), NNACT_ARG(xo), NNACT_ARG(yb), NNACT_ARG(yo),
                         NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
                         NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
-                        NNACT_ARG(act->beta)};
-    return nnact_launch(ctx, def->bwd, nnact_elementwise_items(n), ctx->elem_local,
+                        NNACT_ARG(act->beta), NNACT_ARG(stream)};
+    return nnact_launch(ctx, def->bwd, act_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }

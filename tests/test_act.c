@@ -2,7 +2,8 @@
  * forward and backward for every activation (defaults from
  * nnact_act_from_name and non-default parameters), random inputs at scales
  * 1, 10 and 100 on shapes 1x1, 3x7, 257x129, 1000x1000 and 0x5, in place and
- * not, and a row of edge values crossed with edge gradients. Also the name
+ * not, a row of edge values crossed with edge gradients, and views at
+ * offsets that misalign inputs and outputs. Also the name
  * table. Outputs are NaN-poisoned before each kernel, so a skipped element
  * shows up. */
 #include "refcheck.h"
@@ -298,6 +299,110 @@ START_TEST(edge_values)
 }
 END_TEST
 
+/* ---- Views at any offset ---- */
+
+/* The kernels store from the output's 64-byte boundaries (aligned, and
+ * streaming when NNACT_STREAM=1 or the tensor is large): a head before the
+ * first boundary, full vectors, an exact tail. Views of n floats at offsets
+ * that put the boundary anywhere, inputs and outputs misaligned against each
+ * other; every element against the reference, and nothing written around
+ * the view. */
+#define VIEW_PAD 19
+static const float view_sentinel = 1234.5f;
+
+typedef struct view { cl_mem buf; size_t off, n; nnact_tensor *t; } view;
+
+static view view_make(size_t off, size_t n, const float *vals)
+{
+    view v = {NULL, off, n, NULL};
+    const size_t total = off + n + VIEW_PAD;
+    float *h = xmalloc(total * sizeof *h);
+    for (size_t i = 0; i < total; i++)
+        h[i] = view_sentinel;
+    if (vals)
+        memcpy(h + off, vals, n * sizeof *h);
+    else
+        for (size_t i = 0; i < n; i++)
+            h[off + i] = NAN;
+    cl_context c = NULL;
+    ck_assert_int_eq(clGetCommandQueueInfo(nnact_ctx_queue(tu_ctx), CL_QUEUE_CONTEXT,
+                                           sizeof c, &c, NULL), CL_SUCCESS);
+    cl_int err;
+    v.buf = clCreateBuffer(c, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, total * sizeof *h, h,
+                           &err);
+    ck_assert_int_eq(err, CL_SUCCESS);
+    free(h);
+    TU_OK(nnact_tensor_wrap(tu_ctx, v.buf, off, 1, n, &v.t));
+    return v;
+}
+
+/* The view's elements; fails if anything around them changed. */
+static float *view_read(const view *v, const char *what)
+{
+    const size_t total = v->off + v->n + VIEW_PAD;
+    float *h = xmalloc(total * sizeof *h);
+    ck_assert_int_eq(clEnqueueReadBuffer(nnact_ctx_queue(tu_ctx), v->buf, CL_TRUE, 0,
+                                         total * sizeof *h, h, 0, NULL, NULL), CL_SUCCESS);
+    for (size_t i = 0; i < total; i++)
+        TU_EXPECT(i >= v->off && i < v->off + v->n ? 1 : h[i] == view_sentinel,
+                  "%s at offset %zu, n %zu: element %zu outside the view was written (%g)",
+                  what, v->off, v->n, i, (double)h[i]);
+    memmove(h, h + v->off, v->n * sizeof *h);
+    return h;
+}
+
+static void view_free(view *v)
+{
+    nnact_tensor_destroy(v->t);
+    clReleaseMemObject(v->buf);
+}
+
+static const size_t view_sizes[] = {1, 13, 16, 47, 1003};
+static const size_t view_offsets[][4] = { /* x, y, dy, dx */
+    {0, 3, 0, 0}, {5, 0, 1, 17}, {1, 17, 16, 9}, {16, 9, 13, 13}, {13, 13, 3, 2},
+};
+
+START_TEST(views_at_offsets)
+{
+    const nnact_act a = make_act(_i);
+    const size_t no = sizeof view_offsets / sizeof view_offsets[0];
+    for (size_t si = 0; si < sizeof view_sizes / sizeof view_sizes[0]; si++)
+        for (size_t oi = 0; oi < no; oi++) {
+            const size_t n = view_sizes[si], *off = view_offsets[oi];
+            float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
+            long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
+            tu_random(x, n, 10.0f, 7000u + 10u * si + oi);
+            tu_random(dy, n, 1.0f, 8000u + 10u * si + oi);
+            view vx = view_make(off[0], n, x), vy = view_make(off[1], n, NULL);
+            view vdy = view_make(off[2], n, dy), vdx = view_make(off[3], n, NULL);
+            char op[200];
+            TU_OK(nnact_act_forward(tu_ctx, &a, vx.t, vy.t));
+            float *y = view_read(&vy, "y");
+            for (size_t i = 0; i < n; i++) {
+                ref[i] = ref_act_forward(&a, x[i]);
+                tol[i] = ref_act_forward_tol(&a, x[i]);
+            }
+            snprintf(op, sizeof op, "%s forward, 1x%zu view, x at %zu, y at %zu",
+                     nnact_act_name(a.kind), n, off[0], off[1]);
+            rc_check(op, 1, n, x, NULL, y, ref, tol);
+            TU_OK(nnact_act_backward(tu_ctx, &a, vx.t, vy.t, vdy.t, vdx.t));
+            float *dx = view_read(&vdx, "dx");
+            for (size_t i = 0; i < n; i++) {
+                ref[i] = ref_act_backward(&a, x[i], y[i], dy[i]);
+                tol[i] = ref_act_backward_tol(&a, x[i], y[i], dy[i]);
+            }
+            snprintf(op, sizeof op, "%s backward, 1x%zu view, x at %zu, y at %zu, dy at "
+                     "%zu, dx at %zu", nnact_act_name(a.kind), n, off[0], off[1], off[2],
+                     off[3]);
+            rc_check(op, 1, n, needs_y(a.kind) ? y : x, dy, dx, ref, tol);
+            view *all[] = {&vx, &vy, &vdy, &vdx};
+            for (size_t i = 0; i < 4; i++)
+                view_free(all[i]);
+            free(x), free(dy), free(y), free(dx), free(ref), free(tol);
+        }
+}
+END_TEST
+
 /* ---- Names ---- */
 
 START_TEST(names_round_trip)
@@ -427,6 +532,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, random_inputs, 0, N_CASES * N_SHAPES);
     tcase_add_loop_test(tc, edge_values, 0, N_CASES);
+    tcase_add_loop_test(tc, views_at_offsets, 0, N_CASES);
     tcase_add_test(tc, bad_parameters);
     suite_add_tcase(s, tc);
     TCase *nm = tcase_create("names");

@@ -19,6 +19,9 @@
 #ifdef NNACT_BENCH_OPENBLAS
 #include <cblas.h>
 #endif
+#ifdef NNACT_BENCH_ONEDNN
+#include "bench_onednn.h"
+#endif
 
 static double now(void)
 {
@@ -63,6 +66,7 @@ typedef struct bench {
     size_t copy_n;   /* floats copied */
     int reps;
     bool json;
+    bool vs_onednn; /* --vs onednn: oneDNN beside each op */
     const char *device_name;
     /* Device timestamps not believable (Mesa 22.3's rusticl: success with
      * start 2, end 3; timer resolution 0): "device" columns are wall-clock
@@ -207,11 +211,41 @@ typedef void (*op_fn)(bench *b, void *state);
 
 typedef struct result {
     double dev_med, dev_min, dev_max, wall_med, copy_gbs;
+    /* --vs onednn: oneDNN's median seconds for its best variant (0: none) */
+    double ref_med;
+    const char *ref_variant, *ref_none; /* variant name / why there is none */
 } result;
 
-/* Runs op (after warm-up) reps times, each after a copy of bytes/8 floats. */
-static result measure(bench *b, op_fn op, void *state, double bytes)
+/* What oneDNN runs beside an op, or NULL with why_none set. */
+typedef struct ref_op {
+    void *op;
+    const char *why_none;
+} ref_op;
+
+#ifdef NNACT_BENCH_ONEDNN
+static void ref_free(ref_op *r)
 {
+    onednn_free(r->op);
+    r->op = NULL;
+}
+#else
+static void ref_free(ref_op *r) { (void)r; }
+#endif
+
+/* Runs op (after warm-up) reps times, each after a copy of bytes/8 floats
+ * and, with --vs onednn, right before every variant of oneDNN's
+ * counterpart (ref), so that both see the same minute of the machine. */
+static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *ref)
+{
+#ifdef NNACT_BENCH_ONEDNN
+    onednn_op *ro = ref ? ref->op : NULL;
+    int nvar = ro ? onednn_variants(ro) : 0;
+#else
+    int nvar = 0;
+#endif
+    double *rt[2] = {NULL, NULL};
+    for (int v = 0; v < nvar; v++)
+        rt[v] = calloc((size_t)b->reps, sizeof(double));
     size_t copy_floats = (size_t)(bytes / 8.0);
     if (copy_floats < (1u << 20))
         copy_floats = 1u << 20;
@@ -219,6 +253,10 @@ static result measure(bench *b, op_fn op, void *state, double bytes)
     for (int w = 0; w < 3; w++) {
         op(b, state);
         run_copy(b);
+#ifdef NNACT_BENCH_ONEDNN
+        for (int v = 0; v < nvar; v++)
+            onednn_run(ro, v);
+#endif
     }
     clFinish(b->q);
     int n = b->reps;
@@ -237,6 +275,10 @@ static result measure(bench *b, op_fn op, void *state, double bytes)
         dev[r] = event_seconds(b, before, after, wall[r]);
         clReleaseEvent(before);
         clReleaseEvent(after);
+#ifdef NNACT_BENCH_ONEDNN
+        for (int v = 0; v < nvar; v++)
+            rt[v][r] = onednn_run(ro, v);
+#endif
     }
     result res;
     res.dev_med = median(dev, n);
@@ -244,8 +286,27 @@ static result measure(bench *b, op_fn op, void *state, double bytes)
     res.dev_max = dev[n - 1];
     res.wall_med = median(wall, n);
     res.copy_gbs = median(cp, n);
+    res.ref_med = 0;
+    res.ref_variant = NULL;
+    res.ref_none = ref ? ref->why_none : NULL;
+    /* oneDNN's best variant (src- or dst-based backward) by median */
+    for (int v = 0; v < nvar; v++) {
+        double m = median(rt[v], n);
+        if (res.ref_med == 0 || m < res.ref_med) {
+            res.ref_med = m;
+#ifdef NNACT_BENCH_ONEDNN
+            res.ref_variant = onednn_variant_name(ro, v);
+#endif
+        }
+        free(rt[v]);
+    }
     free(dev), free(wall), free(cp);
     return res;
+}
+
+static result measure(bench *b, op_fn op, void *state, double bytes)
+{
+    return measure_vs(b, op, state, bytes, NULL);
 }
 
 static void report(bench *b, const char *op, size_t rows, size_t cols, double bytes,
@@ -261,6 +322,13 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
                gbs, r.copy_gbs, gbs / r.copy_gbs);
         if (flops > 0)
             printf(",\"gflop_s\":%.2f", flops / r.dev_med * 1e-9);
+        if (b->vs_onednn && r.ref_med > 0)
+            printf(",\"onednn_ms_median\":%.4f,\"onednn_variant\":\"%s\","
+                   "\"ratio_onednn\":%.3f", r.ref_med * 1e3, r.ref_variant,
+                   r.ref_med / r.dev_med);
+        else if (b->vs_onednn)
+            printf(",\"ratio_onednn\":null,\"onednn_none\":\"%s\"",
+                   r.ref_none ? r.ref_none : "not compared");
         printf("}\n");
     } else {
         char shape[48];
@@ -268,6 +336,11 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
         printf("%-24s %-12s %9.3f %9.3f %9.3f %9.3f %8.2f %8.2f %6.2f", op, shape,
                r.dev_med * 1e3, r.dev_min * 1e3, r.dev_max * 1e3, r.wall_med * 1e3, gbs,
                r.copy_gbs, gbs / r.copy_gbs);
+        if (b->vs_onednn && r.ref_med > 0)
+            printf(" %9.3f %7.2f  %s", r.ref_med * 1e3, r.ref_med / r.dev_med,
+                   r.ref_variant);
+        else if (b->vs_onednn)
+            printf(" %9s %7s", "\u2014", "\u2014");
         if (flops > 0)
             printf("  %.1f GFLOP/s", flops / r.dev_med * 1e-9);
         printf("\n");
@@ -332,7 +405,10 @@ static void op_dense_bwd(bench *b, void *s_)
                                   s->g, s->h));
 }
 
-static nnact_tensor *filled(bench *b, size_t r, size_t c, float lo, float hi, unsigned seed)
+/* A tensor of pseudo-random values in [lo, hi); *host (if asked) gets a
+ * malloc'd copy of them for oneDNN. */
+static nnact_tensor *filled_host(bench *b, size_t r, size_t c, float lo, float hi,
+                                 unsigned seed, float **host)
 {
     nnact_tensor *t;
     CHECK_NN(nnact_tensor_create(b->ctx, r, c, &t));
@@ -344,8 +420,38 @@ static nnact_tensor *filled(bench *b, size_t r, size_t c, float lo, float hi, un
         h[i] = lo + (hi - lo) * (float)(s >> 8) / 16777216.0f;
     }
     CHECK_NN(nnact_tensor_write(t, h));
-    free(h);
+    if (host)
+        *host = h;
+    else
+        free(h);
     return t;
+}
+
+static nnact_tensor *filled(bench *b, size_t r, size_t c, float lo, float hi, unsigned seed)
+{
+    return filled_host(b, r, c, lo, hi, seed, NULL);
+}
+
+/* oneDNN's counterpart of activation `an` (row-wise: softmax family). */
+static ref_op make_ref(bench *b, const nnact_act *act, const char *an, bool row_wise,
+                       bool backward, size_t r, size_t c, const float *x, const float *dy)
+{
+    ref_op ref = {NULL, NULL};
+    if (!b->vs_onednn)
+        return ref;
+#ifdef NNACT_BENCH_ONEDNN
+    if (row_wise && act->alpha != 1.0f)
+        ref.why_none = "oneDNN's softmax has no temperature";
+    else if (row_wise)
+        ref.op = onednn_softmax(act->kind == NNACT_ACT_LOG_SOFTMAX, backward, r, c, x, dy,
+                                &ref.why_none);
+    else
+        ref.op = onednn_eltwise(an, act->alpha, act->beta, backward, r * c, x, dy,
+                                &ref.why_none);
+#else
+    (void)act, (void)an, (void)row_wise, (void)backward, (void)r, (void)c, (void)x, (void)dy;
+#endif
+    return ref;
 }
 
 static void free_state(op_state *s)
@@ -388,17 +494,24 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
         size_t r = rows, c = cols;
         op_state s = {0};
         CHECK_NN(nnact_act_from_name(an, &s.act));
-        s.a = filled(b, r, c, -8, 8, 1);
+        float *hx = NULL, *hdy = NULL;
+        s.a = filled_host(b, r, c, -8, 8, 1, &hx);
         /* y: probabilities, or log-probabilities for log_softmax */
         s.b = k == NNACT_ACT_LOG_SOFTMAX ? filled(b, r, c, -10, 0, 2) : filled(b, r, c, 0, 1, 2);
-        s.c = filled(b, r, c, -1, 1, 3);
+        s.c = filled_host(b, r, c, -1, 1, 3, &hdy);
         s.d = filled(b, r, c, 0, 0, 4);
-        if (f)
-            report(b, fname, r, c, 8 * n, 0, measure(b, op_act_fwd, &s, 8 * n));
+        if (f) {
+            ref_op ref = make_ref(b, &s.act, an, row_wise, false, r, c, hx, hdy);
+            report(b, fname, r, c, 8 * n, 0, measure_vs(b, op_act_fwd, &s, 8 * n, &ref));
+            ref_free(&ref);
+        }
         if (bw) {
             double bytes = (k == NNACT_ACT_IDENTITY ? 8 : 12) * n;
-            report(b, bname, r, c, bytes, 0, measure(b, op_act_bwd, &s, bytes));
+            ref_op ref = make_ref(b, &s.act, an, row_wise, true, r, c, hx, hdy);
+            report(b, bname, r, c, bytes, 0, measure_vs(b, op_act_bwd, &s, bytes, &ref));
+            ref_free(&ref);
         }
+        free(hx), free(hdy);
         free_state(&s);
     }
 }
@@ -740,6 +853,9 @@ static void usage(FILE *f)
         "  --gemm MxNxK[:TT]  an SGEMM shape instead of the MLP's (T/N for a and b)\n"
         "  --reps N      timed repetitions after 3 warm-up runs (default 20)\n"
         "  --json        one JSON object per measurement\n"
+        "  --vs onednn   time oneDNN's eltwise/softmax primitive right after each\n"
+        "                activation and report oneDNN's time / ours (built with\n"
+        "                libdnnl-dev only; OMP_NUM_THREADS defaults to the CPUs online)\n"
         "Device times are from OpenCL profiling markers around each operation; each\n"
         "repetition first runs a float16 copy kernel whose bandwidth is reported\n"
         "beside it, and 'copy' is the operation's GB/s as a fraction of that copy's.\n");
@@ -774,6 +890,18 @@ int main(int argc, char **argv)
             selector = v;
         else if (!strcmp(a, "--gemm"))
             gemm = v;
+        else if (!strcmp(a, "--vs")) {
+            if (strcmp(v, "onednn")) {
+                fprintf(stderr, "nnact-bench: --vs knows only 'onednn'\n");
+                return 2;
+            }
+#ifndef NNACT_BENCH_ONEDNN
+            fprintf(stderr, "nnact-bench: built without oneDNN (install libdnnl-dev and "
+                            "reconfigure)\n");
+            return 2;
+#endif
+            b.vs_onednn = true;
+        }
         else if (!strcmp(a, "--reps"))
             b.reps = atoi(v) > 0 ? atoi(v) : 20;
         else if (!strcmp(a, "--size")) {
@@ -788,13 +916,37 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+#ifdef NNACT_BENCH_ONEDNN
+    /* oneDNN's OpenMP runtime reads its settings when it loads, before
+     * main: set them and start again. Passive waiting, so that its idle
+     * threads do not spin on the cores through our next kernel. */
+    if (b.vs_onednn && !getenv("NNACT_BENCH_OMP_SET")) {
+        char cpus[16];
+        snprintf(cpus, sizeof cpus, "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+        setenv("OMP_NUM_THREADS", cpus, 0);
+        setenv("OMP_WAIT_POLICY", "passive", 0);
+        setenv("NNACT_BENCH_OMP_SET", "1", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "nnact-bench: cannot restart itself: %s\n", strerror(errno));
+        return 1;
+    }
+#endif
     bench_init(&b, selector);
     if (!b.json) {
         printf("nnact-bench on '%s' (%s), %d reps; times in ms\n", b.device_name,
                nnact_ctx_device(b.ctx)->platform_name, b.reps);
-        printf("%-24s %-12s %9s %9s %9s %9s %8s %8s %6s\n", "op", "shape", "median", "min",
-               "max", "wall", "GB/s", "copyGB/s", "copy");
+#ifdef NNACT_BENCH_ONEDNN
+        if (b.vs_onednn)
+            printf("beside %s; 'vs' = oneDNN's time / ours\n", onednn_describe());
+#endif
+        printf("%-24s %-12s %9s %9s %9s %9s %8s %8s %6s%s\n", "op", "shape", "median", "min",
+               "max", "wall", "GB/s", "copyGB/s", "copy",
+               b.vs_onednn ? "  oneDNN ms      vs" : "");
     }
+#ifdef NNACT_BENCH_ONEDNN
+    if (b.json && b.vs_onednn)
+        printf("{\"onednn\":\"%s\"}\n", onednn_describe());
+#endif
     if (b.timer_resolution == 0)
         use_wall_clock(&b, "the device reports a profiling timer resolution of 0");
     bench_elementwise(&b, ops, rows, cols, false);
