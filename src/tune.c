@@ -340,11 +340,15 @@ static nnact_status search(tuner *t, nnact_tune_level level, char *winner, size_
     }
     size_t n = 0;
     database_sets(cand, &n);
-    /* The set that won on pocl AVX-512 and AVX2 machines in earlier searches. */
+    /* The sets that won full searches on pocl: AVX2 (haswell), AVX-512
+     * (skylake-avx512, and an earlier one), so a device of another class
+     * starts from them even without the database. */
     char x[CAND_LEN];
-    xgemm_set(x, 128, 4, 16, 8, 2, 4);
+    xgemm_set(x, 64, 8, 8, 8, 1, 2);
     add(cand, &n, x);
     xgemm_set(x, 64, 4, 8, 8, 1, 2);
+    add(cand, &n, x);
+    xgemm_set(x, 128, 4, 16, 8, 2, 4);
     add(cand, &n, x);
     grid_sets(cand, &n, level == NNACT_TUNE_FAST);
     const int reps = level == NNACT_TUNE_FULL ? 7 : 3;

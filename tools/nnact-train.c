@@ -250,9 +250,10 @@ static nnact_status maybe_tune(nnact_ctx *ctx, const char *how, int tty)
     return st;
 }
 
-/* Runs the model once on a batch so that the first epoch does not pay for
- * compiling kernels (CLBlast's GEMM program takes seconds on pocl the first
- * time on a machine; pocl caches it after). */
+/* Runs the forward and backward passes once on a batch (gradients only, the
+ * weights stay) so that the first epoch does not pay for compiling kernels:
+ * CLBlast's GEMM program and its transposing kernels take seconds on pocl the
+ * first time on a machine; pocl caches them after. */
 static nnact_status warm_up(nnact_mlp *mlp, const nnact_tensor *x, const nnact_tensor *y,
                             const nnact_loss *loss)
 {
@@ -260,7 +261,7 @@ static nnact_status warm_up(nnact_mlp *mlp, const nnact_tensor *x, const nnact_t
     fflush(stdout);
     double t0 = now();
     float l, a;
-    nnact_status st = nnact_mlp_evaluate(mlp, x, y, loss, &l, &a);
+    nnact_status st = nnact_mlp_backprop(mlp, x, y, loss, &l, &a);
     if (st == NNACT_OK)
         printf("%.1f s\n", now() - t0);
     return st;
