@@ -121,6 +121,41 @@ inline vfloat load_fill(__global const float *p, ulong base, uint count, float f
     return VLOAD(0, tmp);
 }
 
+/* The maximum of one row of cols floats for the one-row-per-item kernels.
+ * Four running maxima: one would chain every load on fmax's latency. fmax
+ * skips NaN: a row whose maximum is -inf may still hold NaN (all NaN, or NaN
+ * among -inf), which row_has_nan tells on that rare path. */
+inline float row_max_scan(__global const float *xr, ulong cols)
+{
+    const ulong full = cols / VW * VW;
+    const uint tail = (uint)(cols - full);
+    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
+    ulong j = 0;
+    for (; j + 4 * VW <= full; j += 4 * VW) {
+        vm = fmax(vm, VLOAD(0, xr + j));
+        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
+        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
+        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
+    }
+    for (; j < full; j += VW)
+        vm = fmax(vm, VLOAD(0, xr + j));
+    if (tail)
+        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
+    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
+    float8 m8 = fmax(vm.lo, vm.hi);
+    float4 m4 = fmax(m8.lo, m8.hi);
+    float2 m2 = fmax(m4.lo, m4.hi);
+    return fmax(m2.x, m2.y);
+}
+
+inline bool row_has_nan(__global const float *xr, ulong cols)
+{
+    int16 nan_seen = (int16)(0);
+    for (ulong j = 0; j < cols; j += VW)
+        nan_seen |= isnan(load_fill(xr, j, (uint)min((ulong)VW, cols - j), 0.0f));
+    return any(nan_seen);
+}
+
 /* vksum_add without the overflow guard, for sums that cannot overflow
  * (softmax's terms are <= 1): the guard's select cost softmax forward ~10 %
  * on pocl (min 1.00 vs 1.13-1.23 ms, nnact-bench --op softmax.fwd, 3 pairs).

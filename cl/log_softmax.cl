@@ -127,28 +127,10 @@ __kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
-    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
-    ulong j = 0;
-    for (; j + 4 * VW <= full; j += 4 * VW) {
-        vm = fmax(vm, VLOAD(0, xr + j));
-        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
-        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
-        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
-    }
-    for (; j < full; j += VW)
-        vm = fmax(vm, VLOAD(0, xr + j));
-    if (tail)
-        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
-    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
-    float8 m8 = fmax(vm.lo, vm.hi);
-    float4 m4 = fmax(m8.lo, m8.hi);
-    float2 m2 = fmax(m4.lo, m4.hi);
-    const float m = fmax(m2.x, m2.y);
+    const float m = row_max_scan(xr, cols);
+    ulong j;
     if (m == -INFINITY) {
-        int16 nan_seen = (int16)(0);
-        for (j = 0; j < cols; j += VW)
-            nan_seen |= isnan(load_fill(xr, j, (uint)min((ulong)VW, cols - j), 0.0f));
-        const vfloat fill = any(nan_seen) ? (vfloat)(NAN) : (vfloat)(-INFINITY);
+        const vfloat fill = row_has_nan(xr, cols) ? (vfloat)(NAN) : (vfloat)(-INFINITY);
         for (j = 0; j < cols; j += VW)
             store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
         return;

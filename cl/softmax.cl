@@ -91,32 +91,13 @@ __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
-    /* Four running maxima: one would chain every load on fmax's latency. */
-    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
-    ulong j = 0;
-    for (; j + 4 * VW <= full; j += 4 * VW) {
-        vm = fmax(vm, VLOAD(0, xr + j));
-        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
-        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
-        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
-    }
-    for (; j < full; j += VW)
-        vm = fmax(vm, VLOAD(0, xr + j));
-    if (tail)
-        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
-    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
-    float8 m8 = fmax(vm.lo, vm.hi);
-    float4 m4 = fmax(m8.lo, m8.hi);
-    float2 m2 = fmax(m4.lo, m4.hi);
-    const float m = fmax(m2.x, m2.y); /* fmax skips NaN; the sum catches it */
+    const float m = row_max_scan(xr, cols); /* fmax skips NaN; the sum catches it */
+    ulong j;
     if (m == -INFINITY) {
         /* Every entry is -inf or NaN (fmax skipped those): zeros for a fully
          * masked row, NaN if any entry is NaN. Only such rows pay this pass;
          * it reads the whole row before writing, since y may alias x. */
-        bool nan_row = false;
-        for (ulong j = 0; j < cols; j++)
-            nan_row |= isnan(xr[j]);
-        const vfloat fill = nan_row ? (vfloat)(NAN) : VZERO;
+        const vfloat fill = row_has_nan(xr, cols) ? (vfloat)(NAN) : VZERO;
         for (ulong j = 0; j < cols; j += VW)
             store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
         return;
