@@ -66,6 +66,25 @@ inline float group_max(float v, __local float *scratch)
     return r;
 }
 
+/* The work-group form's row scan: the row's maximum, and in *bad whether it
+ * holds a NaN or +inf (which make a softmax row NaN throughout). Every item
+ * of the group walks the row with stride local_size. */
+inline float group_row_max(__global const float *xr, ulong cols, __local float *scratch,
+                           bool *bad)
+{
+    const uint lid = get_local_id(0), ls = get_local_size(0);
+    float m = -INFINITY;
+    int b = 0;
+    for (ulong j = lid; j < cols; j += ls) {
+        float v = xr[j];
+        b |= isnan(v) || v == INFINITY;
+        m = fmax(m, v);
+    }
+    m = group_max(m, scratch);
+    *bad = group_max(b ? 1.0f : 0.0f, scratch) > 0.0f;
+    return m;
+}
+
 /* Loads a full vector or, for the ragged tail, the valid part padded with 0. */
 inline vfloat load_part(__global const float *p, ulong base, uint count)
 {

@@ -15,15 +15,8 @@ __kernel void softmax_fwd(__global const float *x, ulong xo,
     __global const float *xr = x + xo + row * cols;
     __global float *yr = y + yo + row * cols;
 
-    float m = -INFINITY;
-    int bad = 0;
-    for (ulong j = lid; j < cols; j += ls) {
-        float v = xr[j];
-        bad |= isnan(v) || v == INFINITY;
-        m = fmax(m, v);
-    }
-    m = group_max(m, scratch);
-    bad = group_max(bad ? 1.0f : 0.0f, scratch) > 0.0f;
+    bool bad;
+    const float m = group_row_max(xr, cols, scratch, &bad);
 
     if (bad || m == -INFINITY) {
         const float fill = bad ? NAN : 0.0f;
