@@ -15,7 +15,7 @@
 #define NEEDS_Y 2
 
 /* This item's first element and count; false when it has none. */
-inline bool aligned_span(__global const float *out, ulong n, ulong *base, uint *count)
+INLINE bool aligned_span(__global const float *out, ulong n, ulong *base, uint *count)
 {
     const uint head = head_to_align(out, n);
     const ulong g = get_global_id(0);
@@ -32,7 +32,7 @@ inline bool aligned_span(__global const float *out, ulong n, ulong *base, uint *
 }
 
 /* A full vector here is never item 0's (head < VW), so it is aligned. */
-inline void store_span(vfloat v, __global float *out, ulong base, uint count, uint stream)
+INLINE void store_span(vfloat v, __global float *out, ulong base, uint count, uint stream)
 {
     if (count == VW)
         store_aligned(v, out + base, stream);

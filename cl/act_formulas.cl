@@ -5,14 +5,14 @@
  * argument, no inf*0 at the limits. */
 
 /* sigma(|t|) and sigma(-|t|) from one exp that never overflows. */
-inline void sigmoid_pair(vfloat t, vfloat *pos, vfloat *neg)
+INLINE void sigmoid_pair(vfloat t, vfloat *pos, vfloat *neg)
 {
     vfloat e = exp_nonpos(-fabs(t));
     *pos = 1.0f / (1.0f + e);
     *neg = e * *pos;
 }
 
-inline vfloat sigmoid_of(vfloat t)
+INLINE vfloat sigmoid_of(vfloat t)
 {
     vfloat p, q;
     sigmoid_pair(t, &p, &q);
@@ -20,11 +20,11 @@ inline vfloat sigmoid_of(vfloat t)
 }
 
 
-inline vfloat identity_fwd(vfloat x, float a, float b) { return x; }
-inline vfloat identity_bwd(vfloat x, vfloat y, vfloat dy, float a, float b) { return dy; }
+INLINE vfloat identity_fwd(vfloat x, float a, float b) { return x; }
+INLINE vfloat identity_bwd(vfloat x, vfloat y, vfloat dy, float a, float b) { return dy; }
 
-inline vfloat sigmoid_fwd(vfloat x, float a, float b) { return sigmoid_of(x); }
-inline vfloat sigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat sigmoid_fwd(vfloat x, float a, float b) { return sigmoid_of(x); }
+INLINE vfloat sigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return dy * (y * (1.0f - y));
 }
@@ -36,7 +36,7 @@ inline vfloat sigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
  * From |x| = 0x1.205968p+3 (9.0109) on, tanh rounds to +-1; return that
  * exactly (pocl's built-in gave 0.99999994 even at +-inf), so saturated
  * units get no spurious ~1.2e-7 dy gradient. */
-inline vfloat tanh_fwd(vfloat x, float a, float b)
+INLINE vfloat tanh_fwd(vfloat x, float a, float b)
 {
     vfloat ax = fabs(x), s = ax * ax;
     vfloat p = (vfloat)(-5.70498872745e-3f);
@@ -50,33 +50,33 @@ inline vfloat tanh_fwd(vfloat x, float a, float b)
     return copysign(select(t, (vfloat)(1.0f), ax >= 0x1.205968p+3f), x);
 }
 /* (1-y)(1+y) keeps 1-y exact near |y| = 1, unlike 1 - y*y. */
-inline vfloat tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return dy * ((1.0f - y) * (1.0f + y));
 }
 
 /* x < 0 ? 0 : x lets NaN through, unlike fmax(x, 0). */
-inline vfloat relu_fwd(vfloat x, float a, float b) { return select(x, VZERO, x < 0.0f); }
-inline vfloat relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat relu_fwd(vfloat x, float a, float b) { return select(x, VZERO, x < 0.0f); }
+INLINE vfloat relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return keep_nan(x, select(VZERO, dy, x > 0.0f));
 }
 
-inline vfloat leaky_relu_fwd(vfloat x, float a, float b) { return slope_fwd(x, (vfloat)(a)); }
-inline vfloat leaky_relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat leaky_relu_fwd(vfloat x, float a, float b) { return slope_fwd(x, (vfloat)(a)); }
+INLINE vfloat leaky_relu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return slope_bwd(x, dy, (vfloat)(a));
 }
 
-inline vfloat prelu_fwd(vfloat x, float a, float b) { return leaky_relu_fwd(x, a, b); }
-inline vfloat prelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat prelu_fwd(vfloat x, float a, float b) { return leaky_relu_fwd(x, a, b); }
+INLINE vfloat prelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return leaky_relu_bwd(x, y, dy, a, b);
 }
 
 /* swish = x*s with s = sigma(b*x). Where s underflows to 0 the product is a
  * signed zero (x may be -inf there). */
-inline vfloat swish_fwd(vfloat x, float a, float b)
+INLINE vfloat swish_fwd(vfloat x, float a, float b)
 {
     vfloat s = sigmoid_of(b * x);
     return select(x * s, copysign(VZERO, x), s == 0.0f);
@@ -84,7 +84,7 @@ inline vfloat swish_fwd(vfloat x, float a, float b)
 /* swish' = s + b*x*s*(1-s). b is folded into the small factor first so that
  * b*x never overflows; where s*(1-s) underflows the term's true value is
  * negligible and swish' is s itself (this also gives the limits 1 and 0). */
-inline vfloat swish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat swish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat t = b * x, p, q;
     sigmoid_pair(t, &p, &q);
@@ -98,13 +98,13 @@ inline vfloat swish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 
 /* Where the negative branch is taken: x itself for x <= 0 (NaN stays NaN,
  * unlike fmin(x, 0)), 0 elsewhere so that no exp sees a positive value. */
-inline vfloat nonpos_part(vfloat x) { return select(x, VZERO, x > 0.0f); }
+INLINE vfloat nonpos_part(vfloat x) { return select(x, VZERO, x > 0.0f); }
 
 /* expm1(a) for a <= 0: exp_nonpos(a) - 1 where the result is at least 0.29
  * in magnitude (no cancellation, Sterbenz-exact subtraction), the Taylor
  * series to degree 8 above -ln2/2 (truncation < 1e-9 relative): tiny a give
  * a exactly (celu(-1e-30) = -1e-30), and no call to the built-in expm1. */
-inline vfloat expm1_nonpos(vfloat a)
+INLINE vfloat expm1_nonpos(vfloat a)
 {
     vfloat p = (vfloat)(2.48015873e-5f);
     p = fma(p, a, (vfloat)(1.98412698e-4f));
@@ -117,11 +117,11 @@ inline vfloat expm1_nonpos(vfloat a)
     return select(exp_nonpos(a) - 1.0f, near0, a > -0.346573590f);
 }
 
-inline vfloat elu_fwd(vfloat x, float a, float b)
+INLINE vfloat elu_fwd(vfloat x, float a, float b)
 {
     return select(a * expm1_nonpos(nonpos_part(x)), x, x > 0.0f);
 }
-inline vfloat elu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat elu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return dy * select(a * exp_nonpos(nonpos_part(x)), (vfloat)(1.0f), x > 0.0f);
 }
@@ -129,11 +129,11 @@ inline vfloat elu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 /* lambda and lambda*alpha of SELU, rounded to float. */
 #define SELU_L 1.05070099f
 #define SELU_LA 1.75809934f
-inline vfloat selu_fwd(vfloat x, float a, float b)
+INLINE vfloat selu_fwd(vfloat x, float a, float b)
 {
     return select(SELU_LA * expm1_nonpos(nonpos_part(x)), SELU_L * x, x > 0.0f);
 }
-inline vfloat selu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat selu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return dy * select(SELU_LA * exp_nonpos(nonpos_part(x)), (vfloat)(SELU_L), x > 0.0f);
 }
@@ -141,19 +141,19 @@ inline vfloat selu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 /* celu: the argument x/alpha of the negative branch is <= 0 for alpha > 0
  * (the fast forms) and >= 0 for alpha < 0 (the built-ins, which overflow
  * exactly where the true result does). alpha is uniform: no divergence. */
-inline vfloat celu_arg(vfloat x, float a)
+INLINE vfloat celu_arg(vfloat x, float a)
 {
     vfloat xn = nonpos_part(x);
     return a == 1.0f ? xn : xn / a;
 }
-inline vfloat celu_fwd(vfloat x, float a, float b)
+INLINE vfloat celu_fwd(vfloat x, float a, float b)
 {
     vfloat t = celu_arg(x, a);
     return select(a * (a > 0.0f ? expm1_nonpos(t) : expm1(t)), x, x > 0.0f);
 }
 /* For alpha < 0, e^(x/alpha) may overflow where the true dx = 0 * e^(x/alpha)
  * is 0: a zero dy gives zero. */
-inline vfloat celu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat celu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat t = celu_arg(x, a);
     if (a > 0.0f)
@@ -162,58 +162,66 @@ inline vfloat celu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return select(r, dy * 0.0f, dy == 0.0f && !isnan(x));
 }
 
-/* phi(x) sqrt(2 pi) = exp(-x^2/2) with x^2 = s + e exactly (fma), so that the
- * tail exp(-40) at x = -9 keeps its digits: exp(-s/2) (1 - e/2). |x| is
- * capped at 20, where the result is already 0. */
-inline vfloat gauss_kernel(vfloat x)
+/* |x| capped at 20 (where Phi is already 0 or 1) and x^2 = s + e exactly
+ * (fma), so that the tails keep their digits: exp(-40) at x = -9 is taken
+ * as exp(-s/2) (1 - e/2). */
+INLINE vfloat gauss_cap(vfloat x) { return select(x, (vfloat)(20.0f), fabs(x) > 20.0f); }
+
+/* phi(x) sqrt(2 pi) = exp(-x^2/2). */
+INLINE vfloat gauss_kernel(vfloat x)
 {
-    vfloat xc = select(x, (vfloat)(20.0f), fabs(x) > 20.0f);
-    vfloat s = xc * xc, e = fma(xc, xc, -s);
-    return exp_nonpos(-0.5f * s) * fma(-0.5f, e, (vfloat)(1.0f));
+    vfloat xc = gauss_cap(x);
+    vfloat s = xc * xc, e = FMA(xc, xc, -s);
+    return exp_nonpos(-0.5f * s) * FMA(-0.5f, e, (vfloat)(1.0f));
 }
 
-/* Phi(-|x|) = erfc(z)/2, z = |x|/sqrt 2, as t e^(-z^2) e^P(t) with
+/* Phi(-|x|) = erfc(z)/2, z = |x|/sqrt 2, as t e^(-z^2 + P(t)) with
  * t = 1/(1 + z/2) and P the Chebyshev fit of Numerical Recipes' erfcc
- * (relative error < 1.2e-7 for every z >= 0; P(t) in [-1.27, 0]). e^(-z^2)
- * is gauss_kernel(x), exact in x^2, so the tail keeps its digits
- * (gelu(-9) = -1.016e-18): only z's rounding enters, through t, where it
- * is damped. With pocl's erfc gelu forward ran at 0.10 of the copy kernel,
- * with this at 0.26 (nnact-bench, same loaded machine). */
-inline vfloat phi_neg_abs(vfloat x, vfloat g)
+ * (relative error < 1.2e-7 for every z >= 0; P(t) in [-1.27, 0]). One exp:
+ * -x^2/2 = -s/2 - e/2 exactly, and P - s/2 = h + l by an exact two-sum (|P|
+ * may exceed s/2 near 0, so the branch-free form), so e^(h) (1 + l - e/2)
+ * keeps the tail's digits (gelu(-9) = -1.016e-18); only z's rounding
+ * enters, through t, where it is damped. gelu forward on pocl, 16M floats:
+ * 0.10 of the copy kernel with pocl's erfc, 0.26 with two exps, 0.xx now. */
+INLINE vfloat gauss_tail(vfloat x)
 {
-    vfloat t = 1.0f / fma(fabs(x), (vfloat)(0.353553391f), (vfloat)(1.0f));
+    vfloat xc = gauss_cap(x), ax = fabs(xc);
+    vfloat t = 1.0f / FMA(ax, (vfloat)(0.353553391f), (vfloat)(1.0f));
     vfloat p = (vfloat)(0.17087277f);
-    p = fma(p, t, (vfloat)(-0.82215223f));
-    p = fma(p, t, (vfloat)(1.48851587f));
-    p = fma(p, t, (vfloat)(-1.13520398f));
-    p = fma(p, t, (vfloat)(0.27886807f));
-    p = fma(p, t, (vfloat)(-0.18628806f));
-    p = fma(p, t, (vfloat)(0.09678418f));
-    p = fma(p, t, (vfloat)(0.37409196f));
-    p = fma(p, t, (vfloat)(1.00002368f));
-    p = fma(p, t, (vfloat)(-1.26551223f));
-    return (0.5f * t) * (g * exp_nonpos(p));
+    p = FMA(p, t, (vfloat)(-0.82215223f));
+    p = FMA(p, t, (vfloat)(1.48851587f));
+    p = FMA(p, t, (vfloat)(-1.13520398f));
+    p = FMA(p, t, (vfloat)(0.27886807f));
+    p = FMA(p, t, (vfloat)(-0.18628806f));
+    p = FMA(p, t, (vfloat)(0.09678418f));
+    p = FMA(p, t, (vfloat)(0.37409196f));
+    p = FMA(p, t, (vfloat)(1.00002368f));
+    p = FMA(p, t, (vfloat)(-1.26551223f));
+    vfloat s = xc * xc, e = FMA(xc, xc, -s);
+    vfloat m = -0.5f * s;                       /* exact */
+    vfloat h = p + m, bv = h - p;               /* two-sum: p + m = h + l */
+    vfloat l = (p - (h - bv)) + (m - bv);
+    return (0.5f * t) * (exp_nonpos(h) * (1.0f + FMA(-0.5f, e, l)));
 }
 
 /* Phi(x): the tail for x < 0, 1 minus it (no cancellation: <= 1/2) above. */
-inline vfloat gauss_cdf(vfloat x, vfloat g)
+INLINE vfloat gauss_cdf(vfloat x)
 {
-    vfloat e = phi_neg_abs(x, g);
+    vfloat e = gauss_tail(x);
     return select(1.0f - e, e, x < 0.0f);
 }
 
 /* gelu = x Phi(x). x = -inf gives -0. */
-inline vfloat gelu_fwd(vfloat x, float a, float b)
+INLINE vfloat gelu_fwd(vfloat x, float a, float b)
 {
-    vfloat v = x * gauss_cdf(x, gauss_kernel(x));
+    vfloat v = x * gauss_cdf(x);
     return select(v, (vfloat)(-0.0f), x == -INFINITY);
 }
 /* Phi(x) + x phi(x); the second term is dropped where phi is 0 (|x| > 14),
  * which also keeps inf * 0 out at x = +-inf. */
-inline vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
-    vfloat g = gauss_kernel(x);
-    vfloat phi = 0.398942292f * g, cdf = gauss_cdf(x, g);
+    vfloat phi = 0.398942292f * gauss_kernel(x), cdf = gauss_cdf(x);
     return dy * select(cdf + x * phi, cdf, phi == 0.0f);
 }
 
@@ -222,7 +230,7 @@ inline vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
  * times |t| (up to 100): t is formed in double-float (hi + lo, error-free
  * products and sums) and the low part applied as sigma(t) (1 + (1 - sigma) lo).
  * |x| is capped at 20, where sigma(t) is exactly 0 or 1. */
-inline void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
+INLINE void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
 {
     const float k0h = 1.59576917f, k0l = -4.53406805e-8f;
     const float k1h = 0.0713548139f, k1l = 2.39883247e-9f;
@@ -240,7 +248,7 @@ inline void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
     *c = fma(-g, tl, ch);
     *x2 = sq;
 }
-inline vfloat gelu_tanh_fwd(vfloat x, float a, float b)
+INLINE vfloat gelu_tanh_fwd(vfloat x, float a, float b)
 {
     vfloat s, c, x2;
     gelu_tanh_parts(x, &s, &c, &x2);
@@ -248,7 +256,7 @@ inline vfloat gelu_tanh_fwd(vfloat x, float a, float b)
 }
 /* sigma(t) + x sigma(t) (1 - sigma(t)) t'(x), t' = k0 + 3 k1 x^2; where
  * sigma (1 - sigma) underflows the second term is negligible. */
-inline vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat s, c, x2;
     gelu_tanh_parts(x, &s, &c, &x2);
@@ -261,7 +269,7 @@ inline vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
  * series to s^15 (truncation < 2e-9 relative), no cancellation at small e.
  * softplus forward: 0.21 of the copy kernel with pocl's log1p, 0.50 with
  * this (nnact-bench, same loaded machine). */
-inline vfloat log1p_unit(vfloat e)
+INLINE vfloat log1p_unit(vfloat e)
 {
     vfloat s = e / (2.0f + e), s2 = s * s;
     vfloat p = (vfloat)(1.0f / 15.0f);
@@ -277,12 +285,12 @@ inline vfloat log1p_unit(vfloat e)
 /* softplus = max(x, 0) + log1p(e^-|b x|)/b: the exact function, no threshold
  * switch; max(x, 0) is taken from x itself, so b x overflowing (FLT_MAX at
  * b = 2) costs nothing. A NaN x reaches the log1p term. */
-inline vfloat softplus_fwd(vfloat x, float a, float b)
+INLINE vfloat softplus_fwd(vfloat x, float a, float b)
 {
     vfloat l = log1p_unit(exp_nonpos(-fabs(b * x)));
     return select(VZERO, x, x > 0.0f) + (b == 1.0f ? l : l / b);
 }
-inline vfloat softplus_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat softplus_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return dy * sigmoid_of(b * x);
 }
@@ -290,21 +298,21 @@ inline vfloat softplus_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 /* mish = x tanh(softplus(x)). With e = e^-|x|, tanh(log(1 + e^x)) is
  * n/(n + d): n = e (e + 2), d = 2 for x <= 0; n = 1 + 2e, d = 2 e^2 for
  * x > 0 -- one exp, no cancellation anywhere. */
-inline void mish_parts(vfloat x, vfloat *n, vfloat *d, vfloat *e)
+INLINE void mish_parts(vfloat x, vfloat *n, vfloat *d, vfloat *e)
 {
     const int16 pos = x > 0.0f;
     *e = exp_nonpos(-fabs(x));
     *n = select(*e * (*e + 2.0f), fma(2.0f, *e, (vfloat)(1.0f)), pos);
     *d = select((vfloat)(2.0f), 2.0f * *e * *e, pos);
 }
-inline vfloat mish_fwd(vfloat x, float a, float b)
+INLINE vfloat mish_fwd(vfloat x, float a, float b)
 {
     vfloat n, d, e;
     mish_parts(x, &n, &d, &e);
     return select(x * (n / (n + d)), copysign(VZERO, x), n == 0.0f);
 }
 /* mish' = g + x sigma(x) (1 - g^2), g = n/(n + d), 1 - g^2 = d (2n + d)/(n + d)^2. */
-inline vfloat mish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat mish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat n, d, e;
     mish_parts(x, &n, &d, &e);
@@ -314,11 +322,11 @@ inline vfloat mish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return dy * select(fma(x, w, g), g, w == 0.0f);
 }
 
-inline vfloat softsign_fwd(vfloat x, float a, float b)
+INLINE vfloat softsign_fwd(vfloat x, float a, float b)
 {
     return select(x / (1.0f + fabs(x)), copysign((vfloat)(1.0f), x), isinf(x));
 }
-inline vfloat softsign_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat softsign_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat r = 1.0f / (1.0f + fabs(x));
     return dy * (r * r);
@@ -326,41 +334,41 @@ inline vfloat softsign_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 
 /* (x + 3)/6 rather than x/6 + 1/2: x + 3 is exact near -3, where the
  * result goes to 0 (the other order leaves an absolute error of 3e-8). */
-inline vfloat hardsigmoid_fwd(vfloat x, float a, float b)
+INLINE vfloat hardsigmoid_fwd(vfloat x, float a, float b)
 {
     vfloat v = (x + 3.0f) * (1.0f / 6.0f);
     return select(select(v, VZERO, x <= -3.0f), (vfloat)(1.0f), x >= 3.0f);
 }
-inline vfloat hardsigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat hardsigmoid_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return keep_nan(x, select(VZERO, dy * (1.0f / 6.0f), x > -3.0f && x < 3.0f));
 }
 
 /* x (x + 3)/6 only on [-3, 3]; x itself above, so x * 6/6 never overflows. */
-inline vfloat hardswish_fwd(vfloat x, float a, float b)
+INLINE vfloat hardswish_fwd(vfloat x, float a, float b)
 {
     vfloat v = (x * (x + 3.0f)) * (1.0f / 6.0f);
     return select(select(v, x, x > 3.0f), VZERO, x < -3.0f);
 }
-inline vfloat hardswish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat hardswish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     vfloat d = (2.0f * x + 3.0f) * (1.0f / 6.0f);
     return dy * select(select(d, (vfloat)(1.0f), x > 3.0f), VZERO, x < -3.0f);
 }
 
 /* The clamps select rather than fmin/fmax, which would turn NaN into a bound. */
-inline vfloat clamp_keep_nan(vfloat x, float lo, float hi)
+INLINE vfloat clamp_keep_nan(vfloat x, float lo, float hi)
 {
     return select(select(x, (vfloat)(lo), x < lo), (vfloat)(hi), x > hi);
 }
-inline vfloat relu6_fwd(vfloat x, float a, float b) { return clamp_keep_nan(x, 0.0f, 6.0f); }
-inline vfloat relu6_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat relu6_fwd(vfloat x, float a, float b) { return clamp_keep_nan(x, 0.0f, 6.0f); }
+INLINE vfloat relu6_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return keep_nan(x, select(VZERO, dy, x > 0.0f && x < 6.0f));
 }
 
-inline vfloat hardtanh_fwd(vfloat x, float a, float b) { return clamp_keep_nan(x, a, b); }
-inline vfloat hardtanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
+INLINE vfloat hardtanh_fwd(vfloat x, float a, float b) { return clamp_keep_nan(x, a, b); }
+INLINE vfloat hardtanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
     return keep_nan(x, select(VZERO, dy, x > a && x < b));
 }

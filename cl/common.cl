@@ -15,6 +15,11 @@
 #define FMA(a, b, c) fma((a), (b), (c))
 #endif
 
+/* Helpers are forced inline: pocl's inliner left the larger formulas
+ * (expm1, tanh, softplus, gelu's tail) as calls taking and returning
+ * float16 through the stack, once per work-item. */
+#define INLINE inline __attribute__((always_inline))
+
 /* Elementwise kernels handle VW floats per work-item. */
 #define VW 16
 typedef float16 vfloat;
@@ -25,7 +30,7 @@ typedef float16 vfloat;
 /* Compensated sum: the running error c keeps a long sum within a few ulp. */
 typedef struct { float s, c; } ksum;
 
-inline ksum ksum_add(ksum k, float v)
+INLINE ksum ksum_add(ksum k, float v)
 {
     float y = v - k.c;
     float t = k.s + y;
@@ -36,7 +41,7 @@ inline ksum ksum_add(ksum k, float v)
 }
 
 /* Tree reduction over a power-of-two work-group; every item gets the sum. */
-inline float group_sum(float v, __local float *scratch)
+INLINE float group_sum(float v, __local float *scratch)
 {
     const uint lid = get_local_id(0), n = get_local_size(0);
     scratch[lid] = v;
@@ -51,7 +56,7 @@ inline float group_sum(float v, __local float *scratch)
     return r;
 }
 
-inline float group_max(float v, __local float *scratch)
+INLINE float group_max(float v, __local float *scratch)
 {
     const uint lid = get_local_id(0), n = get_local_size(0);
     scratch[lid] = v;
@@ -69,7 +74,7 @@ inline float group_max(float v, __local float *scratch)
 /* The work-group form's row scan: the row's maximum, and in *bad whether it
  * holds a NaN or +inf (which make a softmax row NaN throughout). Every item
  * of the group walks the row with stride local_size. */
-inline float group_row_max(__global const float *xr, ulong cols, __local float *scratch,
+INLINE float group_row_max(__global const float *xr, ulong cols, __local float *scratch,
                            bool *bad)
 {
     const uint lid = get_local_id(0), ls = get_local_size(0);
@@ -86,7 +91,7 @@ inline float group_row_max(__global const float *xr, ulong cols, __local float *
 }
 
 /* Loads a full vector or, for the ragged tail, the valid part padded with 0. */
-inline vfloat load_part(__global const float *p, ulong base, uint count)
+INLINE vfloat load_part(__global const float *p, ulong base, uint count)
 {
     if (count == VW)
         return VLOAD(0, p + base);
@@ -96,7 +101,7 @@ inline vfloat load_part(__global const float *p, ulong base, uint count)
     return VLOAD(0, tmp);
 }
 
-inline void store_part(vfloat v, __global float *p, ulong base, uint count)
+INLINE void store_part(vfloat v, __global float *p, ulong base, uint count)
 {
     if (count == VW) {
         VSTORE(v, 0, p + base);
@@ -111,7 +116,7 @@ inline void store_part(vfloat v, __global float *p, ulong base, uint count)
 /* Vector compensated sum: one Kahan accumulator per lane. */
 typedef struct { vfloat s, c; } vksum;
 
-inline vksum vksum_add(vksum k, vfloat v)
+INLINE vksum vksum_add(vksum k, vfloat v)
 {
     vfloat y = v - k.c;
     vfloat t = k.s + y;
@@ -121,7 +126,7 @@ inline vksum vksum_add(vksum k, vfloat v)
 }
 
 /* Sum of a vector's lanes, pairwise (deterministic, a few ulp). */
-inline float vsum_lanes(vfloat v)
+INLINE float vsum_lanes(vfloat v)
 {
     float8 a = v.lo + v.hi;
     float4 b = a.lo + a.hi;
@@ -130,7 +135,7 @@ inline float vsum_lanes(vfloat v)
 }
 
 /* Like load_part, padding the missing lanes with fill instead of 0. */
-inline vfloat load_fill(__global const float *p, ulong base, uint count, float fill)
+INLINE vfloat load_fill(__global const float *p, ulong base, uint count, float fill)
 {
     if (count == VW)
         return VLOAD(0, p + base);
@@ -144,7 +149,7 @@ inline vfloat load_fill(__global const float *p, ulong base, uint count, float f
  * Four running maxima: one would chain every load on fmax's latency. fmax
  * skips NaN: a row whose maximum is -inf may still hold NaN (all NaN, or NaN
  * among -inf), which row_has_nan tells on that rare path. */
-inline float row_max_scan(__global const float *xr, ulong cols)
+INLINE float row_max_scan(__global const float *xr, ulong cols)
 {
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
@@ -167,7 +172,7 @@ inline float row_max_scan(__global const float *xr, ulong cols)
     return fmax(m2.x, m2.y);
 }
 
-inline bool row_has_nan(__global const float *xr, ulong cols)
+INLINE bool row_has_nan(__global const float *xr, ulong cols)
 {
     int16 nan_seen = (int16)(0);
     for (ulong j = 0; j < cols; j += VW)
@@ -179,7 +184,7 @@ inline bool row_has_nan(__global const float *xr, ulong cols)
  * (softmax's terms are <= 1): the guard's select cost softmax forward ~10 %
  * on pocl (min 1.00 vs 1.13-1.23 ms, nnact-bench --op softmax.fwd, 3 pairs).
  * A NaN term still makes the sum NaN, which softmax relies on. */
-inline vksum vksum_add_bounded(vksum k, vfloat v)
+INLINE vksum vksum_add_bounded(vksum k, vfloat v)
 {
     vfloat y = v - k.c;
     vfloat t = k.s + y;
@@ -192,7 +197,7 @@ inline vksum vksum_add_bounded(vksum k, vfloat v)
  * ln 2 and a degree-7 minimax polynomial, <= 1.3 ulp over the normal range,
  * subnormal results kept (2^n applied in two halves), NaN stays NaN,
  * -inf gives 0. Softmax 4096x1000 on pocl: 1.13 ms with exp(), 1.06 with this. */
-inline vfloat exp_nonpos(vfloat a)
+INLINE vfloat exp_nonpos(vfloat a)
 {
     a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
     /* n = round(a / ln 2) by the 1.5 * 2^23 trick: rint() is scalarised. */
@@ -221,7 +226,7 @@ inline vfloat exp_nonpos(vfloat a)
 #define NNACT_HAVE_NT_STORE 1
 #endif
 #endif
-inline void store_aligned(vfloat v, __global float *p, uint stream)
+INLINE void store_aligned(vfloat v, __global float *p, uint stream)
 {
 #ifdef NNACT_HAVE_NT_STORE
     if (stream) {
@@ -233,18 +238,18 @@ inline void store_aligned(vfloat v, __global float *p, uint stream)
 }
 
 /* Elements before p reaches a 64-byte boundary, at most n. */
-inline uint head_to_align(__global const float *p, ulong n)
+INLINE uint head_to_align(__global const float *p, ulong n)
 {
     return (uint)min(n, (ulong)(((64 - ((size_t)p & 63)) & 63) / sizeof(float)));
 }
 
 /* A NaN x must reach dx even where the derivative would select a constant. */
-inline vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
+INLINE vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
 
 /* x > 0 ? x : a*x and its derivative with a slope per lane: leaky ReLU and
  * fixed PReLU (act_formulas.cl) and the learnable PReLU (prelu.cl). */
-inline vfloat slope_fwd(vfloat x, vfloat a) { return select(a * x, x, x > 0.0f); }
-inline vfloat slope_bwd(vfloat x, vfloat dy, vfloat a)
+INLINE vfloat slope_fwd(vfloat x, vfloat a) { return select(a * x, x, x > 0.0f); }
+INLINE vfloat slope_bwd(vfloat x, vfloat dy, vfloat a)
 {
     return keep_nan(x, select(a * dy, dy, x > 0.0f));
 }
