@@ -11,31 +11,41 @@
 /* e^y for the backward pass: y <= 0 for any log-softmax output; a larger y
  * (not one) is capped where e^y overflows anyway, so the fast exp never
  * sees an argument outside its range. NaN stays NaN. */
-inline vfloat exp_logprob(vfloat y)
+INLINE vfloat exp_logprob(vfloat y)
 {
     return exp_nonpos(select(y, (vfloat)(89.0f), y > 89.0f));
 }
 
+/* Error-free pairwise addition of vector halves: hi + lo carries the exact
+ * sum of the inputs' hi + lo (up to the final rounding of the lo parts). */
+#define TWO_SUM_HALVES(T, h, l, H, L)                                     \
+    do {                                                                  \
+        T a_ = (h).lo, b_ = (h).hi, t_ = a_ + b_, bb_ = t_ - a_;          \
+        (L) = ((l).lo + (l).hi) + ((a_ - (t_ - bb_)) + (b_ - bb_));       \
+        (H) = t_;                                                         \
+    } while (0)
+
 /* The lanes of a compensated vector sum added with their compensations,
  * compensated too: the row's sum is near 1 (the max's term is exactly 1),
  * and a plain pairwise add of 16 lanes could cost it 2 ulp of 1, all of
- * which lands in y = z - log(sum) for every entry. Once per row. */
-inline float vksum_total(vksum k)
+ * which lands in y = z - log(sum) for every entry. Once per row, in vector
+ * halves (a lane-by-lane Kahan loop here cost log_softmax forward ~10 %).
+ * The terms are <= 1 each, so nothing overflows. */
+INLINE float vksum_total(vksum k)
 {
-    float s[VW], c[VW];
-    VSTORE(k.s, 0, s);
-    VSTORE(k.c, 0, c);
-    ksum r = {0.0f, 0.0f};
-    for (uint i = 0; i < VW; i++) {
-        r = ksum_add(r, s[i]);
-        r = ksum_add(r, -c[i]);
-    }
-    return r.s;
+    float8 h8, l8;
+    float4 h4, l4;
+    float2 h2, l2;
+    TWO_SUM_HALVES(float8, k.s, -k.c, h8, l8);
+    TWO_SUM_HALVES(float4, h8, l8, h4, l4);
+    TWO_SUM_HALVES(float2, h4, l4, h2, l2);
+    const float a = h2.x, b = h2.y, t = a + b, bb = t - a;
+    return t + ((l2.x + l2.y) + ((a - (t - bb)) + (b - bb)));
 }
 
 /* The same for the work-group form: a tree of error-free additions (the
  * local buffer holds 2 floats per item), each item's Kahan sum s - c. */
-inline float group_sum_compensated(ksum k, __local float *scratch)
+INLINE float group_sum_compensated(ksum k, __local float *scratch)
 {
     const uint lid = get_local_id(0), n = get_local_size(0);
     __local float *hi = scratch, *lo = scratch + n;
@@ -108,9 +118,10 @@ __kernel void log_softmax_bwd(__global const float *y, ulong yo,
  * is -inf may still hold NaN (all NaN, or NaN among -inf): that rare path
  * looks for it. Otherwise a NaN or +inf makes the sum NaN and so every
  * output; x is read three times and y written once (softmax writes twice). */
-__kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
+INLINE void log_softmax_fwd_rows_t(__global const float *x, ulong xo,
                                    __global float *y, ulong yo,
-                                   ulong rows, ulong cols, float temperature, uint stream)
+                                   ulong rows, ulong cols, float temperature, uint stream,
+                                   const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
@@ -129,7 +140,6 @@ __kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
         return;
     }
 
-    const bool unit_t = temperature == 1.0f; /* skip an exact division */
 #define SHIFTED(v) (unit_t ? (v) - m : ((v) - m) / temperature)
     /* Terms are <= 1 (the bounded Kahan step); a NaN term makes the sum NaN. */
     vksum k = {VZERO, VZERO};
@@ -158,12 +168,24 @@ __kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
                    (uint)(cols - body));
 #undef SHIFTED
 }
+/* unit_t is a constant in each inlined copy: T = 1 pays no division
+ * (a select of both forms computed the division for every element). */
+__kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
+                                   __global float *y, ulong yo,
+                                   ulong rows, ulong cols, float temperature, uint stream)
+{
+    if (temperature == 1.0f)
+        log_softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, true);
+    else
+        log_softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, false);
+}
 
 /* dx = (dy - e^y sum_row dy) / T; dx may alias y or dy. */
-__kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
+INLINE void log_softmax_bwd_rows_t(__global const float *y, ulong yo,
                                    __global const float *dy, ulong dyo,
                                    __global float *dx, ulong dxo,
-                                   ulong rows, ulong cols, float temperature, uint stream)
+                                   ulong rows, ulong cols, float temperature, uint stream,
+                                   const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
@@ -187,7 +209,6 @@ __kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
         k = vksum_add(k, load_part(gr, full, tail));
     const float s = vsum_lanes(k.s);
 
-    const bool unit_t = temperature == 1.0f;
 #define DX(yv, gv) (unit_t ? (gv) - exp_logprob(yv) * s : ((gv) - exp_logprob(yv) * s) / temperature)
     const uint head = head_to_align(dr, cols);
     const ulong body = head + (cols - head) / VW * VW;
@@ -200,4 +221,16 @@ __kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
                       load_part(gr, body, (uint)(cols - body))),
                    dr, body, (uint)(cols - body));
 #undef DX
+}
+/* unit_t is a constant in each inlined copy: T = 1 pays no division
+ * (a select of both forms computed the division for every element). */
+__kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
+                                   __global const float *dy, ulong dyo,
+                                   __global float *dx, ulong dxo,
+                                   ulong rows, ulong cols, float temperature, uint stream)
+{
+    if (temperature == 1.0f)
+        log_softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
+    else
+        log_softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
 }

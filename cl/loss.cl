@@ -12,13 +12,13 @@
 
 /* ---- element formulas: loss contribution and gradient (before scaling) ---- */
 
-inline vfloat clip_p(vfloat p, float eps)
+INLINE vfloat clip_p(vfloat p, float eps)
 {
     return select(clamp(p, eps, 1.0f - eps), p, isnan(p)); /* NaN stays NaN */
 }
 
 /* (p - t)^2; 2 (p - t) */
-inline vfloat mse_elem(vfloat p, vfloat t, float eps, vfloat *g)
+INLINE vfloat mse_elem(vfloat p, vfloat t, float eps, vfloat *g)
 {
     vfloat d = p - t;
     *g = 2.0f * d;
@@ -26,7 +26,7 @@ inline vfloat mse_elem(vfloat p, vfloat t, float eps, vfloat *g)
 }
 
 /* -[t log q + (1-t) log(1-q)], q = clip(p); (q - t) / (q (1 - q)) */
-inline vfloat bce_elem(vfloat p, vfloat t, float eps, vfloat *g)
+INLINE vfloat bce_elem(vfloat p, vfloat t, float eps, vfloat *g)
 {
     vfloat q = clip_p(p, eps);
     *g = (q - t) / (q * (1.0f - q));
@@ -34,7 +34,7 @@ inline vfloat bce_elem(vfloat p, vfloat t, float eps, vfloat *g)
 }
 
 /* on logits z: max(z,0) - z t + log1p(e^-|z|); sigmoid(z) - t */
-inline vfloat bce_logits_elem(vfloat z, vfloat t, float eps, vfloat *g)
+INLINE vfloat bce_logits_elem(vfloat z, vfloat t, float eps, vfloat *g)
 {
     vfloat e = exp(-fabs(z));
     vfloat s = select(e / (1.0f + e), 1.0f / (1.0f + e), z >= 0.0f);
@@ -43,7 +43,7 @@ inline vfloat bce_logits_elem(vfloat z, vfloat t, float eps, vfloat *g)
 }
 
 /* -t log clip(p) (0 where t = 0); -t / clip(p) */
-inline vfloat cce_elem(vfloat p, vfloat t, float eps, vfloat *g)
+INLINE vfloat cce_elem(vfloat p, vfloat t, float eps, vfloat *g)
 {
     vfloat q = clip_p(p, eps);
     const int16 on = t != 0.0f;
@@ -53,7 +53,7 @@ inline vfloat cce_elem(vfloat p, vfloat t, float eps, vfloat *g)
 
 /* on log-probabilities p: -t p (0 where t = 0, also for p = -inf: a masked
  * class); -t. A NaN p stays NaN in both. */
-inline vfloat nll_elem(vfloat p, vfloat t, float eps, vfloat *g)
+INLINE vfloat nll_elem(vfloat p, vfloat t, float eps, vfloat *g)
 {
     const int16 on = t != 0.0f;
     *g = select(select(VZERO, p, isnan(p)), -t, on);
@@ -71,7 +71,7 @@ typedef struct row_ctx {
 } row_ctx;
 
 /* The row this item works on (rows form may run past the end: false). */
-inline bool row_setup(row_ctx *rc, __global const float *p, ulong po,
+INLINE bool row_setup(row_ctx *rc, __global const float *p, ulong po,
                       __global const float *t, ulong to, uint labels,
                       __global float *g, ulong go, ulong rows, ulong cols, uint per_item,
                       ulong *row)
@@ -93,10 +93,10 @@ inline bool row_setup(row_ctx *rc, __global const float *p, ulong po,
     return true;
 }
 
-inline uint chunk_count(const row_ctx *rc, ulong c0) { return (uint)min((ulong)VW, rc->cols - c0); }
+INLINE uint chunk_count(const row_ctx *rc, ulong c0) { return (uint)min((ulong)VW, rc->cols - c0); }
 
 /* The target chunk: dense values or the one-hot of the label. */
-inline vfloat target_chunk(const row_ctx *rc, ulong c0, uint n)
+INLINE vfloat target_chunk(const row_ctx *rc, ulong c0, uint n)
 {
     if (!rc->labels)
         return load_part(rc->tr, c0, n);
@@ -105,17 +105,17 @@ inline vfloat target_chunk(const row_ctx *rc, ulong c0, uint n)
     return select(VZERO, (vfloat)(1.0f), hit);
 }
 
-inline float row_sum(const row_ctx *rc, float v, __local float *sv)
+INLINE float row_sum(const row_ctx *rc, float v, __local float *sv)
 {
     return rc->per_item ? v : group_sum(v, sv);
 }
 
-inline float row_max(const row_ctx *rc, float v, __local float *sv)
+INLINE float row_max(const row_ctx *rc, float v, __local float *sv)
 {
     return rc->per_item ? v : group_max(v, sv);
 }
 
-inline float lanes_max(vfloat v)
+INLINE float lanes_max(vfloat v)
 {
     float8 a = fmax(v.lo, v.hi);
     float4 b = fmax(a.lo, a.hi);
@@ -125,7 +125,7 @@ inline float lanes_max(vfloat v)
 
 /* Index of the row's largest value (the first on ties): this item's best
  * lane first, then across the group. */
-inline ulong row_argmax(const row_ctx *rc, __global const float *r, __local float *sv,
+INLINE ulong row_argmax(const row_ctx *rc, __global const float *r, __local float *sv,
                         __local ulong *si)
 {
     float best = -INFINITY;
@@ -164,7 +164,7 @@ inline ulong row_argmax(const row_ctx *rc, __global const float *r, __local floa
 
 /* Correct: argmax of the prediction is the label (or the target's argmax);
  * with one column, both on the same side of the threshold. */
-inline float row_correct(const row_ctx *rc, float threshold, __local float *sv,
+INLINE float row_correct(const row_ctx *rc, float threshold, __local float *sv,
                          __local ulong *si)
 {
     if (rc->cols == 1)
@@ -176,7 +176,7 @@ inline float row_correct(const row_ctx *rc, float threshold, __local float *sv,
 }
 
 /* Stores the row's loss, correctness and bad mark (one writer per row). */
-inline void finish_row(const row_ctx *rc, __global float *rowout, ulong rows, ulong row,
+INLINE void finish_row(const row_ctx *rc, __global float *rowout, ulong rows, ulong row,
                        float loss_sum, float correct, __local float *sv)
 {
     const float s = row_sum(rc, loss_sum, sv);
@@ -234,7 +234,7 @@ ELEMENTWISE_LOSS(nll, -0.693147181f)
 /* Softmax with temperature T fused with cross-entropy, on logits z:
  * loss = tsum * log sum exp((z - m)/T) - sum t (z - m)/T, which is
  * -sum t log softmax(z/T) for any targets; grad (softmax - t) / T * gscale. */
-inline void loss_softmax_cce_body(LOSS_ARGS, const uint per_item)
+INLINE void loss_softmax_cce_body(LOSS_ARGS, const uint per_item)
 {
     row_ctx rc;
     ulong row;

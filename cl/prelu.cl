@@ -3,7 +3,7 @@
  * row, so a per-column alpha is a vector load, not a modulo per element.
  * The formulas are leaky ReLU's (slope_fwd/slope_bwd, common.cl). */
 
-inline vfloat alpha_part(__global const float *alpha, ulong ao, uint per_column, ulong c0,
+INLINE vfloat alpha_part(__global const float *alpha, ulong ao, uint per_column, ulong c0,
                          uint count)
 {
     return per_column ? load_part(alpha + ao, c0, count) : (vfloat)(alpha[ao]);

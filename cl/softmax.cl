@@ -72,9 +72,10 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
  * llvmpipe) this kernel took 14 min to compile: common.cl's FMA uses mad()
  * there. llvmpipe still runs it ~5x slower than softmax_fwd, so the host
  * gives such devices the work-group form (context.c nnact_row_kernels_suit). */
-__kernel void softmax_fwd_rows(__global const float *x, ulong xo,
+INLINE void softmax_fwd_rows_t(__global const float *x, ulong xo,
                                __global float *y, ulong yo,
-                               ulong rows, ulong cols, float temperature, uint stream)
+                               ulong rows, ulong cols, float temperature, uint stream,
+                               const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
@@ -97,7 +98,6 @@ __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
     }
 
     /* y may alias x: every element is read before it is written. */
-    const bool unit_t = temperature == 1.0f; /* skip an exact division */
 #define SHIFTED(v) (unit_t ? (v) - m : ((v) - m) / temperature)
     vksum k = {VZERO, VZERO};
     for (j = 0; j + 4 * VW <= full; j += 4 * VW) {
@@ -136,12 +136,24 @@ __kernel void softmax_fwd_rows(__global const float *x, ulong xo,
         store_part(load_part(yr, body, (uint)(cols - body)) * inv, yr, body,
                    (uint)(cols - body));
 }
+/* unit_t is a constant in each inlined copy: T = 1 pays no division
+ * (a select of both forms computed the division for every element). */
+__kernel void softmax_fwd_rows(__global const float *x, ulong xo,
+                               __global float *y, ulong yo,
+                               ulong rows, ulong cols, float temperature, uint stream)
+{
+    if (temperature == 1.0f)
+        softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, true);
+    else
+        softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, false);
+}
 
 /* dx = y * (dy - sum_row(y * dy)) / T; dx may alias y or dy. */
-__kernel void softmax_bwd_rows(__global const float *y, ulong yo,
+INLINE void softmax_bwd_rows_t(__global const float *y, ulong yo,
                                __global const float *dy, ulong dyo,
                                __global float *dx, ulong dxo,
-                               ulong rows, ulong cols, float temperature, uint stream)
+                               ulong rows, ulong cols, float temperature, uint stream,
+                               const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
@@ -167,7 +179,6 @@ __kernel void softmax_bwd_rows(__global const float *y, ulong yo,
         k = vksum_add(k, load_part(yr, full, tail) * load_part(gr, full, tail));
     const float s = vsum_lanes(k.s);
 
-    const bool unit_t = temperature == 1.0f;
 #define DX(yv, gv) (unit_t ? (yv) * ((gv) - s) : ((yv) * ((gv) - s)) / temperature)
     const uint head = head_to_align(dr, cols);
     const ulong body = head + (cols - head) / VW * VW;
@@ -180,4 +191,16 @@ __kernel void softmax_bwd_rows(__global const float *y, ulong yo,
                       load_part(gr, body, (uint)(cols - body))),
                    dr, body, (uint)(cols - body));
 #undef DX
+}
+/* unit_t is a constant in each inlined copy: T = 1 pays no division
+ * (a select of both forms computed the division for every element). */
+__kernel void softmax_bwd_rows(__global const float *y, ulong yo,
+                               __global const float *dy, ulong dyo,
+                               __global float *dx, ulong dxo,
+                               ulong rows, ulong cols, float temperature, uint stream)
+{
+    if (temperature == 1.0f)
+        softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
+    else
+        softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
 }
