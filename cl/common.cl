@@ -237,6 +237,19 @@ INLINE void store_aligned(vfloat v, __global float *p, uint stream)
     VSTORE(v, 0, p);
 }
 
+/* store_part for layouts that are not laid out on the output's boundaries
+ * (PReLU's row chunks): a full vector that happens to sit on a 64-byte
+ * boundary -- every one when cols is a multiple of VW and the view starts
+ * on one -- streams when stream is set; the rest are plain stores. */
+INLINE void store_part_stream(vfloat v, __global float *p, ulong base, uint count,
+                              uint stream)
+{
+    if (stream && count == VW && ((size_t)(p + base) & 63) == 0)
+        store_aligned(v, p + base, 1);
+    else
+        store_part(v, p, base, count);
+}
+
 /* Elements before p reaches a 64-byte boundary, at most n. */
 INLINE uint head_to_align(__global const float *p, ulong n)
 {

@@ -11,7 +11,7 @@ INLINE vfloat alpha_part(__global const float *alpha, ulong ao, uint per_column,
 
 __kernel void prelu_fwd(__global const float *x, ulong xo,
                         __global const float *alpha, ulong ao, uint per_column,
-                        __global float *y, ulong yo, ulong rows, ulong cols)
+                        __global float *y, ulong yo, ulong rows, ulong cols, uint stream)
 {
     const ulong chunks = (cols + VW - 1) / VW, i = get_global_id(0);
     if (i >= rows * chunks)
@@ -21,13 +21,14 @@ __kernel void prelu_fwd(__global const float *x, ulong xo,
     const ulong base = row * cols + c0;
     vfloat v = load_part(x + xo, base, count);
     vfloat a = alpha_part(alpha, ao, per_column, c0, count);
-    store_part(slope_fwd(v, a), y + yo, base, count);
+    store_part_stream(slope_fwd(v, a), y + yo, base, count, stream);
 }
 
 __kernel void prelu_bwd(__global const float *x, ulong xo,
                         __global const float *alpha, ulong ao, uint per_column,
                         __global const float *dy, ulong dyo,
-                        __global float *dx, ulong dxo, ulong rows, ulong cols)
+                        __global float *dx, ulong dxo, ulong rows, ulong cols,
+                        uint stream)
 {
     const ulong chunks = (cols + VW - 1) / VW, i = get_global_id(0);
     if (i >= rows * chunks)
@@ -38,7 +39,7 @@ __kernel void prelu_bwd(__global const float *x, ulong xo,
     vfloat v = load_part(x + xo, base, count);
     vfloat g = load_part(dy + dyo, base, count);
     vfloat a = alpha_part(alpha, ao, per_column, c0, count);
-    store_part(slope_bwd(v, g, a), dx + dxo, base, count);
+    store_part_stream(slope_bwd(v, g, a), dx + dxo, base, count, stream);
 }
 
 /* dx and dalpha in one pass over x and dy. dalpha = sum of dy*x where
@@ -55,7 +56,7 @@ __kernel void prelu_bwd_dalpha(__global const float *x, ulong xo,
                                __global const float *dy, ulong dyo,
                                __global float *dx, ulong dxo, uint write_dx,
                                __global float *partial, ulong rows, ulong cols,
-                               ulong block_rows)
+                               ulong block_rows, uint stream)
 {
     const ulong chunks = (cols + VW - 1) / VW, i = get_global_id(0);
     const ulong blocks = (rows + block_rows - 1) / block_rows;
@@ -72,7 +73,7 @@ __kernel void prelu_bwd_dalpha(__global const float *x, ulong xo,
         vfloat g = load_part(dy + dyo, base, count);
         k = vksum_add(k, select(g * v, VZERO, v > 0.0f));
         if (write_dx)
-            store_part(slope_bwd(v, g, a), dx + dxo, base, count);
+            store_part_stream(slope_bwd(v, g, a), dx + dxo, base, count, stream);
     }
     store_part(k.s, partial, b * cols + c0, count);
 }

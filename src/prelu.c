@@ -38,9 +38,10 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
     cl_uint stride = per_column(alpha);
     if (!nnact_numel(x))
         return NNACT_OK;
+    cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * sizeof(float));
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                         NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(y->buf),
-                        NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols)};
+                        NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(stream)};
     return nnact_launch(ctx, NNACT_K_prelu_fwd, chunk_items(x), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
@@ -72,6 +73,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
     cl_ulong n = nnact_numel(x), xo = x->offset, ao = alpha->offset, dyo = dy->offset,
              rows = x->rows, cols = x->cols;
     cl_uint stride = per_column(alpha);
+    cl_uint stream = nnact_stream_stores(ctx, 3 * (size_t)n * sizeof(float));
     if (dalpha && !n) /* a sum over nothing */
         st = nnact_tensor_fill(dalpha, 0.0f);
     else if (dalpha) {
@@ -91,7 +93,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dxb), NNACT_ARG(dxo),
                             NNACT_ARG(write_dx), NNACT_ARG(ws), NNACT_ARG(rows),
-                            NNACT_ARG(cols), NNACT_ARG(block_rows)};
+                            NNACT_ARG(cols), NNACT_ARG(block_rows), NNACT_ARG(stream)};
         st = nnact_launch(ctx, NNACT_K_prelu_bwd_dalpha,
                           (size_t)blocks * nnact_elementwise_items(cols), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
@@ -121,7 +123,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                             NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
-                            NNACT_ARG(rows), NNACT_ARG(cols)};
+                            NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(stream)};
         st = nnact_launch(ctx, NNACT_K_prelu_bwd, chunk_items(x), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
     }
