@@ -120,7 +120,7 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
 
     /* g = dy (.) act'(.), in the workspace; without an activation g is dy. */
     const nnact_tensor *g = dy;
-    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols};
+    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols, NNACT_F32};
     int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
     if (needs != NNACT_NEEDS_NONE) {
         const nnact_tensor *in = needs == NNACT_NEEDS_X ? z : y;
