@@ -583,6 +583,27 @@ NNACT_API nnact_tensor *nnact_mlp_bias(nnact_mlp *mlp, size_t layer);
 NNACT_API nnact_tensor *nnact_mlp_weights_grad(nnact_mlp *mlp, size_t layer);
 NNACT_API nnact_tensor *nnact_mlp_bias_grad(nnact_mlp *mlp, size_t layer);
 
+/* Storage of the per-batch activations and their gradients (every layer's
+ * z, y and dy): NNACT_F32 (the default) or NNACT_F16, half the bytes.
+ * Weights, biases, their gradients and the optimizer state stay float32
+ * ("master weights"), so saved models are the same. With F16 the loss
+ * gradient is scaled dynamically, as PyTorch's GradScaler does, so that
+ * small gradients survive half's range: by 65536 at first; a backprop whose
+ * parameter gradients hold inf or NaN (checked on the device, one 4-byte
+ * read per step) makes the next nnact_mlp_apply skip its step and halve the
+ * scale; after 2000 good steps in a row the scale doubles. The gradients
+ * nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
+ * (NULL, unknown dtype), NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype);
+NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
+/* The loss scaler's initial scale (finite, >= 1) and growth interval (>= 1
+ * steps); resets its counters. Errors: NNACT_ERR_INVALID_ARG. */
+NNACT_API nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
+                                                  unsigned growth_interval);
+/* The current loss scale (1 with F32 storage) and the steps skipped so far. */
+NNACT_API float nnact_mlp_loss_scale(const nnact_mlp *mlp);
+NNACT_API uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp);
+
 /* Inference: y (batch x sizes[n-1]) = the network applied to x. */
 NNACT_API nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x,
                                          nnact_tensor *y);

@@ -333,6 +333,18 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   const nnact_tensor *a, const nnact_tensor *b, float beta,
                                   nnact_tensor *c);
 
+/* nnact_loss_eval / nnact_loss_accumulate (sums NULL or not) with the
+ * gradient multiplied by grad_scale (the MLP's loss scaling). */
+nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
+                            const nnact_tensor *target, float *value, float *accuracy,
+                            nnact_tensor *grad, nnact_tensor *sums, float grad_scale,
+                            const char *fn);
+nnact_status nnact_loss_accumulate_scaled(nnact_ctx *ctx, const nnact_loss *loss,
+                                          const nnact_tensor *pred, const nnact_tensor *target,
+                                          nnact_tensor *sums, nnact_tensor *grad, float gscale);
+/* t *= factor (CLBlast's Sscal); t float32. */
+nnact_status nnact_scale(nnact_ctx *ctx, nnact_tensor *t, float factor);
+
 nnact_prof_category nnact_prof_of_family(nnact_family f);
 /* At context creation with profiling on: which clock to believe. */
 void nnact_prof_init(nnact_ctx *ctx);
