@@ -11,7 +11,11 @@ inline vfloat SFX(load_part)(__global const ST *p, ulong base, uint count)
         return S_VLOAD(p + base);
     float tmp[VW];
     for (uint k = 0; k < VW; k++)
-        tmp[k] = k < count ? S_LD(p, base + k) : 0.0f;
+        tmp[k] = 0.0f;
+    /* A loop bounded by count, not a select: pocl's vload_half may be
+     * hoisted out of a conditional and read past the buffer. */
+    for (uint k = 0; k < count; k++)
+        tmp[k] = S_LD(p, base + k);
     return VLOAD(0, tmp);
 }
 
@@ -34,7 +38,9 @@ inline vfloat SFX(load_fill)(__global const ST *p, ulong base, uint count, float
         return S_VLOAD(p + base);
     float tmp[VW];
     for (uint k = 0; k < VW; k++)
-        tmp[k] = k < count ? S_LD(p, base + k) : fill;
+        tmp[k] = fill;
+    for (uint k = 0; k < count; k++)
+        tmp[k] = S_LD(p, base + k);
     return VLOAD(0, tmp);
 }
 
@@ -96,8 +102,7 @@ inline bool SFX(row_has_nan)(__global const ST *xr, ulong cols)
  * 32 for half),
  * bypassing the caches when stream is set: a large output nobody reads soon
  * then costs no read-for-ownership (measured 20 % faster for softmax
- * backward at 16 MB per tensor on pocl). Halves are rounded into a private
- * ushort16 first: the builtin stores whole registers. */
+ * backward at 16 MB per tensor on pocl). Halves store their bit patterns. */
 #ifndef NNACT_HAVE_NT_STORE
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_nontemporal_store)
@@ -110,9 +115,7 @@ inline void SFX(store_aligned)(vfloat v, __global ST *p, uint stream)
 #ifdef NNACT_HAVE_NT_STORE
     if (stream) {
 #if S_HALF
-        ushort bits[VW];
-        vstore_half16_rte(v, 0, (__private half *)bits);
-        __builtin_nontemporal_store(vload16(0, bits), (__global ushort16 *)p);
+        __builtin_nontemporal_store(float_to_half_bits(v), (__global ushort16 *)p);
 #else
         __builtin_nontemporal_store(v, (__global vfloat *)p);
 #endif
