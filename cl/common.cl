@@ -71,48 +71,6 @@ INLINE float group_max(float v, __local float *scratch)
     return r;
 }
 
-/* The work-group form's row scan: the row's maximum, and in *bad whether it
- * holds a NaN or +inf (which make a softmax row NaN throughout). Every item
- * of the group walks the row with stride local_size. */
-INLINE float group_row_max(__global const float *xr, ulong cols, __local float *scratch,
-                           bool *bad)
-{
-    const uint lid = get_local_id(0), ls = get_local_size(0);
-    float m = -INFINITY;
-    int b = 0;
-    for (ulong j = lid; j < cols; j += ls) {
-        float v = xr[j];
-        b |= isnan(v) || v == INFINITY;
-        m = fmax(m, v);
-    }
-    m = group_max(m, scratch);
-    *bad = group_max(b ? 1.0f : 0.0f, scratch) > 0.0f;
-    return m;
-}
-
-/* Loads a full vector or, for the ragged tail, the valid part padded with 0. */
-INLINE vfloat load_part(__global const float *p, ulong base, uint count)
-{
-    if (count == VW)
-        return VLOAD(0, p + base);
-    float tmp[VW];
-    for (uint k = 0; k < VW; k++)
-        tmp[k] = k < count ? p[base + k] : 0.0f;
-    return VLOAD(0, tmp);
-}
-
-INLINE void store_part(vfloat v, __global float *p, ulong base, uint count)
-{
-    if (count == VW) {
-        VSTORE(v, 0, p + base);
-        return;
-    }
-    float tmp[VW];
-    VSTORE(v, 0, tmp);
-    for (uint k = 0; k < count; k++)
-        p[base + k] = tmp[k];
-}
-
 /* Vector compensated sum: one Kahan accumulator per lane. */
 typedef struct { vfloat s, c; } vksum;
 
@@ -132,52 +90,6 @@ INLINE float vsum_lanes(vfloat v)
     float4 b = a.lo + a.hi;
     float2 c = b.lo + b.hi;
     return c.x + c.y;
-}
-
-/* Like load_part, padding the missing lanes with fill instead of 0. */
-INLINE vfloat load_fill(__global const float *p, ulong base, uint count, float fill)
-{
-    if (count == VW)
-        return VLOAD(0, p + base);
-    float tmp[VW];
-    for (uint k = 0; k < VW; k++)
-        tmp[k] = k < count ? p[base + k] : fill;
-    return VLOAD(0, tmp);
-}
-
-/* The maximum of one row of cols floats for the one-row-per-item kernels.
- * Four running maxima: one would chain every load on fmax's latency. fmax
- * skips NaN: a row whose maximum is -inf may still hold NaN (all NaN, or NaN
- * among -inf), which row_has_nan tells on that rare path. */
-INLINE float row_max_scan(__global const float *xr, ulong cols)
-{
-    const ulong full = cols / VW * VW;
-    const uint tail = (uint)(cols - full);
-    vfloat vm = (vfloat)(-INFINITY), vm1 = vm, vm2 = vm, vm3 = vm;
-    ulong j = 0;
-    for (; j + 4 * VW <= full; j += 4 * VW) {
-        vm = fmax(vm, VLOAD(0, xr + j));
-        vm1 = fmax(vm1, VLOAD(0, xr + j + VW));
-        vm2 = fmax(vm2, VLOAD(0, xr + j + 2 * VW));
-        vm3 = fmax(vm3, VLOAD(0, xr + j + 3 * VW));
-    }
-    for (; j < full; j += VW)
-        vm = fmax(vm, VLOAD(0, xr + j));
-    if (tail)
-        vm = fmax(vm, load_fill(xr, full, tail, -INFINITY));
-    vm = fmax(fmax(vm, vm1), fmax(vm2, vm3));
-    float8 m8 = fmax(vm.lo, vm.hi);
-    float4 m4 = fmax(m8.lo, m8.hi);
-    float2 m2 = fmax(m4.lo, m4.hi);
-    return fmax(m2.x, m2.y);
-}
-
-INLINE bool row_has_nan(__global const float *xr, ulong cols)
-{
-    int16 nan_seen = (int16)(0);
-    for (ulong j = 0; j < cols; j += VW)
-        nan_seen |= isnan(load_fill(xr, j, (uint)min((ulong)VW, cols - j), 0.0f));
-    return any(nan_seen);
 }
 
 /* vksum_add without the overflow guard, for sums that cannot overflow
@@ -216,44 +128,6 @@ INLINE vfloat exp_nonpos(vfloat a)
     int16 ni = as_int16(t) - as_int(12582912.0f);
     int16 n1 = ni >> 1, n2 = ni - n1;
     return (p * as_float16((n1 + 127) << 23)) * as_float16((n2 + 127) << 23);
-}
-
-/* Stores VW floats at p, 64-byte aligned, bypassing the caches when stream
- * is set: a large output nobody reads soon then costs no read-for-ownership
- * (measured 20 % faster for softmax backward at 16 MB per tensor on pocl). */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define NNACT_HAVE_NT_STORE 1
-#endif
-#endif
-INLINE void store_aligned(vfloat v, __global float *p, uint stream)
-{
-#ifdef NNACT_HAVE_NT_STORE
-    if (stream) {
-        __builtin_nontemporal_store(v, (__global vfloat *)p);
-        return;
-    }
-#endif
-    VSTORE(v, 0, p);
-}
-
-/* store_part for layouts that are not laid out on the output's boundaries
- * (PReLU's row chunks): a full vector that happens to sit on a 64-byte
- * boundary -- every one when cols is a multiple of VW and the view starts
- * on one -- streams when stream is set; the rest are plain stores. */
-INLINE void store_part_stream(vfloat v, __global float *p, ulong base, uint count,
-                              uint stream)
-{
-    if (stream && count == VW && ((size_t)(p + base) & 63) == 0)
-        store_aligned(v, p + base, 1);
-    else
-        store_part(v, p, base, count);
-}
-
-/* Elements before p reaches a 64-byte boundary, at most n. */
-INLINE uint head_to_align(__global const float *p, ulong n)
-{
-    return (uint)min(n, (ulong)(((64 - ((size_t)p & 63)) & 63) / sizeof(float)));
 }
 
 /* A NaN x must reach dx even where the derivative would select a constant. */

@@ -8,6 +8,11 @@
  * z - log sum directly keeps the digits log(softmax) loses for small
  * probabilities (log of an underflowed 0 would be -inf). */
 
+/* The helpers below are compiled once; the kernels after them once per
+ * storage type (storage_f32.cl, storage_f16.cl). */
+#ifndef NNACT_LOG_SOFTMAX_HELPERS
+#define NNACT_LOG_SOFTMAX_HELPERS
+
 /* e^y for the backward pass: y <= 0 for any log-softmax output; a larger y
  * (not one) is capped where e^y overflows anyway, so the fast exp never
  * sees an argument outside its range. NaN stays NaN. */
@@ -65,78 +70,79 @@ INLINE float group_sum_compensated(ksum k, __local float *scratch)
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+#endif /* NNACT_LOG_SOFTMAX_HELPERS */
 
-__kernel void log_softmax_fwd(__global const float *x, ulong xo,
-                              __global float *y, ulong yo,
+__kernel void SFX(log_softmax_fwd)(__global const ST *x, ulong xo,
+                              __global ST *y, ulong yo,
                               ulong cols, float temperature,
                               __local float *scratch)
 {
     const ulong row = get_group_id(0);
     const uint lid = get_local_id(0), ls = get_local_size(0);
-    __global const float *xr = x + xo + row * cols;
-    __global float *yr = y + yo + row * cols;
+    __global const ST *xr = x + xo + row * cols;
+    __global ST *yr = y + yo + row * cols;
 
     bool bad;
-    const float m = group_row_max(xr, cols, scratch, &bad);
+    const float m = SFX(group_row_max)(xr, cols, scratch, &bad);
     if (bad || m == -INFINITY) {
         const float fill = bad ? NAN : -INFINITY;
         for (ulong j = lid; j < cols; j += ls)
-            yr[j] = fill;
+            S_ST(fill, yr, j);
         return;
     }
 
     ksum k = {0.0f, 0.0f};
     for (ulong j = lid; j < cols; j += ls)
-        k = ksum_add(k, exp((xr[j] - m) / temperature));
+        k = ksum_add(k, exp((S_LD(xr, j) - m) / temperature));
     const float lse = log(group_sum_compensated(k, scratch));
     /* y may alias x: each item reads its own x[j] before writing y[j]. */
     for (ulong j = lid; j < cols; j += ls)
-        yr[j] = (xr[j] - m) / temperature - lse;
+        S_ST((S_LD(xr, j) - m) / temperature - lse, yr, j);
 }
 
-__kernel void log_softmax_bwd(__global const float *y, ulong yo,
-                              __global const float *dy, ulong dyo,
-                              __global float *dx, ulong dxo,
+__kernel void SFX(log_softmax_bwd)(__global const ST *y, ulong yo,
+                              __global const ST *dy, ulong dyo,
+                              __global ST *dx, ulong dxo,
                               ulong cols, float temperature,
                               __local float *scratch)
 {
     const ulong row = get_group_id(0);
     const uint lid = get_local_id(0), ls = get_local_size(0);
-    __global const float *yr = y + yo + row * cols;
-    __global const float *gr = dy + dyo + row * cols;
-    __global float *dr = dx + dxo + row * cols;
+    __global const ST *yr = y + yo + row * cols;
+    __global const ST *gr = dy + dyo + row * cols;
+    __global ST *dr = dx + dxo + row * cols;
 
     ksum k = {0.0f, 0.0f};
     for (ulong j = lid; j < cols; j += ls)
-        k = ksum_add(k, gr[j]);
+        k = ksum_add(k, S_LD(gr, j));
     const float s = group_sum(k.s, scratch);
     for (ulong j = lid; j < cols; j += ls)
-        dr[j] = (gr[j] - exp(yr[j]) * s) / temperature;
+        S_ST((S_LD(gr, j) - exp(S_LD(yr, j)) * s) / temperature, dr, j);
 }
 
 /* One work-item per row, no barriers. fmax skips NaN, so a row whose max
  * is -inf may still hold NaN (all NaN, or NaN among -inf): that rare path
  * looks for it. Otherwise a NaN or +inf makes the sum NaN and so every
  * output; x is read three times and y written once (softmax writes twice). */
-INLINE void log_softmax_fwd_rows_t(__global const float *x, ulong xo,
-                                   __global float *y, ulong yo,
+INLINE void SFX(log_softmax_fwd_rows_t)(__global const ST *x, ulong xo,
+                                   __global ST *y, ulong yo,
                                    ulong rows, ulong cols, float temperature, uint stream,
-                                   const bool unit_t)
+                                        const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
         return;
-    __global const float *xr = x + xo + row * cols;
-    __global float *yr = y + yo + row * cols;
+    __global const ST *xr = x + xo + row * cols;
+    __global ST *yr = y + yo + row * cols;
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
-    const float m = row_max_scan(xr, cols);
+    const float m = SFX(row_max_scan)(xr, cols);
     ulong j;
     if (m == -INFINITY) {
-        const vfloat fill = row_has_nan(xr, cols) ? (vfloat)(NAN) : (vfloat)(-INFINITY);
+        const vfloat fill = SFX(row_has_nan)(xr, cols) ? (vfloat)(NAN) : (vfloat)(-INFINITY);
         for (j = 0; j < cols; j += VW)
-            store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
+            SFX(store_part)(fill, yr, j, (uint)min((ulong)VW, cols - j));
         return;
     }
 
@@ -144,93 +150,93 @@ INLINE void log_softmax_fwd_rows_t(__global const float *x, ulong xo,
     /* Terms are <= 1 (the bounded Kahan step); a NaN term makes the sum NaN. */
     vksum k = {VZERO, VZERO};
     for (j = 0; j + 4 * VW <= full; j += 4 * VW) {
-        vfloat e0 = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
-        vfloat e1 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + VW)));
-        vfloat e2 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 2 * VW)));
-        vfloat e3 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 3 * VW)));
+        vfloat e0 = exp_nonpos(SHIFTED(S_VLOAD(xr + j)));
+        vfloat e1 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + VW)));
+        vfloat e2 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 2 * VW)));
+        vfloat e3 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 3 * VW)));
         k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
     }
     for (; j < full; j += VW)
-        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(VLOAD(0, xr + j))));
+        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(S_VLOAD(xr + j))));
     if (tail) /* padded lanes: exp(-inf) = 0 */
-        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY))));
+        k = vksum_add_bounded(k, exp_nonpos(SHIFTED(SFX(load_fill)(xr, full, tail, -INFINITY))));
     const float lse = log(vksum_total(k));
 
     /* y may alias x: every element is read before it is written. */
-    const uint head = head_to_align(yr, cols);
+    const uint head = SFX(head_to_align)(yr, cols);
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
-        store_part(SHIFTED(load_part(xr, 0, head)) - lse, yr, 0, head);
+        SFX(store_part)(SHIFTED(SFX(load_part)(xr, 0, head)) - lse, yr, 0, head);
     for (j = head; j < body; j += VW)
-        store_aligned(SHIFTED(VLOAD(0, xr + j)) - lse, yr + j, stream);
+        SFX(store_aligned)(SHIFTED(S_VLOAD(xr + j)) - lse, yr + j, stream);
     if (body < cols)
-        store_part(SHIFTED(load_part(xr, body, (uint)(cols - body))) - lse, yr, body,
+        SFX(store_part)(SHIFTED(SFX(load_part)(xr, body, (uint)(cols - body))) - lse, yr, body,
                    (uint)(cols - body));
 #undef SHIFTED
 }
 /* unit_t is a constant in each inlined copy: T = 1 pays no division
  * (a select of both forms computed the division for every element). */
-__kernel void log_softmax_fwd_rows(__global const float *x, ulong xo,
-                                   __global float *y, ulong yo,
+__kernel void SFX(log_softmax_fwd_rows)(__global const ST *x, ulong xo,
+                                   __global ST *y, ulong yo,
                                    ulong rows, ulong cols, float temperature, uint stream)
 {
     if (temperature == 1.0f)
-        log_softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, true);
+        SFX(log_softmax_fwd_rows_t)(x, xo, y, yo, rows, cols, temperature, stream, true);
     else
-        log_softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, false);
+        SFX(log_softmax_fwd_rows_t)(x, xo, y, yo, rows, cols, temperature, stream, false);
 }
 
 /* dx = (dy - e^y sum_row dy) / T; dx may alias y or dy. */
-INLINE void log_softmax_bwd_rows_t(__global const float *y, ulong yo,
-                                   __global const float *dy, ulong dyo,
-                                   __global float *dx, ulong dxo,
+INLINE void SFX(log_softmax_bwd_rows_t)(__global const ST *y, ulong yo,
+                                   __global const ST *dy, ulong dyo,
+                                   __global ST *dx, ulong dxo,
                                    ulong rows, ulong cols, float temperature, uint stream,
-                                   const bool unit_t)
+                                        const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
         return;
-    __global const float *yr = y + yo + row * cols;
-    __global const float *gr = dy + dyo + row * cols;
-    __global float *dr = dx + dxo + row * cols;
+    __global const ST *yr = y + yo + row * cols;
+    __global const ST *gr = dy + dyo + row * cols;
+    __global ST *dr = dx + dxo + row * cols;
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
     vksum k = {VZERO, VZERO};
     ulong j = 0;
     for (; j + 4 * VW <= full; j += 4 * VW) {
-        vfloat g0 = VLOAD(0, gr + j) + VLOAD(0, gr + j + VW);
-        vfloat g1 = VLOAD(0, gr + j + 2 * VW) + VLOAD(0, gr + j + 3 * VW);
+        vfloat g0 = S_VLOAD(gr + j) + S_VLOAD(gr + j + VW);
+        vfloat g1 = S_VLOAD(gr + j + 2 * VW) + S_VLOAD(gr + j + 3 * VW);
         k = vksum_add(k, g0 + g1);
     }
     for (; j < full; j += VW)
-        k = vksum_add(k, VLOAD(0, gr + j));
+        k = vksum_add(k, S_VLOAD(gr + j));
     if (tail)
-        k = vksum_add(k, load_part(gr, full, tail));
+        k = vksum_add(k, SFX(load_part)(gr, full, tail));
     const float s = vsum_lanes(k.s);
 
 #define DX(yv, gv) (unit_t ? (gv) - exp_logprob(yv) * s : ((gv) - exp_logprob(yv) * s) / temperature)
-    const uint head = head_to_align(dr, cols);
+    const uint head = SFX(head_to_align)(dr, cols);
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
-        store_part(DX(load_part(yr, 0, head), load_part(gr, 0, head)), dr, 0, head);
+        SFX(store_part)(DX(SFX(load_part)(yr, 0, head), SFX(load_part)(gr, 0, head)), dr, 0, head);
     for (j = head; j < body; j += VW)
-        store_aligned(DX(VLOAD(0, yr + j), VLOAD(0, gr + j)), dr + j, stream);
+        SFX(store_aligned)(DX(S_VLOAD(yr + j), S_VLOAD(gr + j)), dr + j, stream);
     if (body < cols)
-        store_part(DX(load_part(yr, body, (uint)(cols - body)),
-                      load_part(gr, body, (uint)(cols - body))),
+        SFX(store_part)(DX(SFX(load_part)(yr, body, (uint)(cols - body)),
+                      SFX(load_part)(gr, body, (uint)(cols - body))),
                    dr, body, (uint)(cols - body));
 #undef DX
 }
 /* unit_t is a constant in each inlined copy: T = 1 pays no division
  * (a select of both forms computed the division for every element). */
-__kernel void log_softmax_bwd_rows(__global const float *y, ulong yo,
-                                   __global const float *dy, ulong dyo,
-                                   __global float *dx, ulong dxo,
+__kernel void SFX(log_softmax_bwd_rows)(__global const ST *y, ulong yo,
+                                   __global const ST *dy, ulong dyo,
+                                   __global ST *dx, ulong dxo,
                                    ulong rows, ulong cols, float temperature, uint stream)
 {
     if (temperature == 1.0f)
-        log_softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
+        SFX(log_softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
     else
-        log_softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
+        SFX(log_softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
 }

@@ -1,63 +1,73 @@
-/* Row-wise softmax with temperature T, one work-group per row. Each item
+/* Row-wise softmax with temperature T, compiled per storage type (kernels
+ * with suffix _h for F16, program.c). The work-group form: one group per row. Each item
  * walks the row with stride local_size (coalesced on GPUs, vectorised across
  * items by pocl), keeps a compensated sum, and the group combines by a tree:
  * rows of any length stay within a few ulp, and results are deterministic. */
 
 /* y = exp((x - max)/T) / sum. A -inf entry gives 0; an all -inf row gives
  * zeros; a NaN or +inf anywhere in the row gives NaN throughout. */
-__kernel void softmax_fwd(__global const float *x, ulong xo,
-                          __global float *y, ulong yo,
+__kernel void SFX(softmax_fwd)(__global const ST *x, ulong xo,
+                          __global ST *y, ulong yo,
                           ulong cols, float temperature,
                           __local float *scratch)
 {
     const ulong row = get_group_id(0);
     const uint lid = get_local_id(0), ls = get_local_size(0);
-    __global const float *xr = x + xo + row * cols;
-    __global float *yr = y + yo + row * cols;
+    __global const ST *xr = x + xo + row * cols;
+    __global ST *yr = y + yo + row * cols;
 
     bool bad;
-    const float m = group_row_max(xr, cols, scratch, &bad);
+    const float m = SFX(group_row_max)(xr, cols, scratch, &bad);
 
     if (bad || m == -INFINITY) {
         const float fill = bad ? NAN : 0.0f;
         for (ulong j = lid; j < cols; j += ls)
-            yr[j] = fill;
+            S_ST(fill, yr, j);
         return;
     }
 
     /* y may alias x: each item reads x[j] before it writes y[j], and only
-     * ever touches its own j. */
+     * ever touches its own j. Float32 storage keeps e in y between the
+     * passes; half storage recomputes it (a stored half e would round
+     * twice). */
     ksum k = {0.0f, 0.0f};
     for (ulong j = lid; j < cols; j += ls) {
-        float e = exp((xr[j] - m) / temperature);
-        yr[j] = e;
+        float e = exp((S_LD(xr, j) - m) / temperature);
+#if !S_HALF
+        S_ST(e, yr, j);
+#endif
         k = ksum_add(k, e);
     }
     const float sum = group_sum(k.s, scratch);
-    for (ulong j = lid; j < cols; j += ls)
-        yr[j] = yr[j] / sum;
+    for (ulong j = lid; j < cols; j += ls) {
+#if S_HALF
+        S_ST(exp((S_LD(xr, j) - m) / temperature) / sum, yr, j);
+#else
+        S_ST(S_LD(yr, j) / sum, yr, j);
+#endif
+    }
 }
 
 /* dx = y * (dy - sum_row(y * dy)) / T: the vector-Jacobian product in
  * O(cols) per row. dx may alias dy (each item rereads its own elements). */
-__kernel void softmax_bwd(__global const float *y, ulong yo,
-                          __global const float *dy, ulong dyo,
-                          __global float *dx, ulong dxo,
+__kernel void SFX(softmax_bwd)(__global const ST *y, ulong yo,
+                          __global const ST *dy, ulong dyo,
+                          __global ST *dx, ulong dxo,
                           ulong cols, float temperature,
                           __local float *scratch)
 {
     const ulong row = get_group_id(0);
     const uint lid = get_local_id(0), ls = get_local_size(0);
-    __global const float *yr = y + yo + row * cols;
-    __global const float *gr = dy + dyo + row * cols;
-    __global float *dr = dx + dxo + row * cols;
+    __global const ST *yr = y + yo + row * cols;
+    __global const ST *gr = dy + dyo + row * cols;
+    __global ST *dr = dx + dxo + row * cols;
 
     ksum k = {0.0f, 0.0f};
     for (ulong j = lid; j < cols; j += ls)
-        k = ksum_add(k, yr[j] * gr[j]);
+        k = ksum_add(k, S_LD(yr, j) * S_LD(gr, j));
     const float s = group_sum(k.s, scratch);
     for (ulong j = lid; j < cols; j += ls)
-        dr[j] = (yr[j] * (gr[j] - s)) / temperature;
+        S_ST((S_LD(yr, j) * (S_LD(gr, j) - s)) / temperature, dr, j);
 }
 
 /* The same two operations with one work-item per row, VW floats at a time
@@ -72,28 +82,28 @@ __kernel void softmax_bwd(__global const float *y, ulong yo,
  * llvmpipe) this kernel took 14 min to compile: common.cl's FMA uses mad()
  * there. llvmpipe still runs it ~5x slower than softmax_fwd, so the host
  * gives such devices the work-group form (context.c nnact_row_kernels_suit). */
-INLINE void softmax_fwd_rows_t(__global const float *x, ulong xo,
-                               __global float *y, ulong yo,
+INLINE void SFX(softmax_fwd_rows_t)(__global const ST *x, ulong xo,
+                               __global ST *y, ulong yo,
                                ulong rows, ulong cols, float temperature, uint stream,
-                               const bool unit_t)
+                                    const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
         return;
-    __global const float *xr = x + xo + row * cols;
-    __global float *yr = y + yo + row * cols;
+    __global const ST *xr = x + xo + row * cols;
+    __global ST *yr = y + yo + row * cols;
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
-    const float m = row_max_scan(xr, cols); /* fmax skips NaN; the sum catches it */
+    const float m = SFX(row_max_scan)(xr, cols); /* fmax skips NaN; the sum catches it */
     ulong j;
     if (m == -INFINITY) {
         /* Every entry is -inf or NaN (fmax skipped those): zeros for a fully
          * masked row, NaN if any entry is NaN. Only such rows pay this pass;
          * it reads the whole row before writing, since y may alias x. */
-        const vfloat fill = row_has_nan(xr, cols) ? (vfloat)(NAN) : VZERO;
+        const vfloat fill = SFX(row_has_nan)(xr, cols) ? (vfloat)(NAN) : VZERO;
         for (ulong j = 0; j < cols; j += VW)
-            store_part(fill, yr, j, (uint)min((ulong)VW, cols - j));
+            SFX(store_part)(fill, yr, j, (uint)min((ulong)VW, cols - j));
         return;
     }
 
@@ -101,111 +111,127 @@ INLINE void softmax_fwd_rows_t(__global const float *x, ulong xo,
 #define SHIFTED(v) (unit_t ? (v) - m : ((v) - m) / temperature)
     vksum k = {VZERO, VZERO};
     for (j = 0; j + 4 * VW <= full; j += 4 * VW) {
-        vfloat e0 = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
-        vfloat e1 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + VW)));
-        vfloat e2 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 2 * VW)));
-        vfloat e3 = exp_nonpos(SHIFTED(VLOAD(0, xr + j + 3 * VW)));
+        vfloat e0 = exp_nonpos(SHIFTED(S_VLOAD(xr + j)));
+        vfloat e1 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + VW)));
+        vfloat e2 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 2 * VW)));
+        vfloat e3 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 3 * VW)));
+#if !S_HALF /* half storage recomputes e in the last pass */
         VSTORE(e0, 0, yr + j);
         VSTORE(e1, 0, yr + j + VW);
         VSTORE(e2, 0, yr + j + 2 * VW);
         VSTORE(e3, 0, yr + j + 3 * VW);
+#endif
         k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
     }
     for (; j < full; j += VW) {
-        vfloat e = exp_nonpos(SHIFTED(VLOAD(0, xr + j)));
+        vfloat e = exp_nonpos(SHIFTED(S_VLOAD(xr + j)));
+#if !S_HALF
         VSTORE(e, 0, yr + j);
+#endif
         k = vksum_add_bounded(k, e);
     }
     if (tail) { /* padded lanes: exp(-inf) = 0 */
-        vfloat e = exp_nonpos(SHIFTED(load_fill(xr, full, tail, -INFINITY)));
-        store_part(e, yr, full, tail);
+        vfloat e = exp_nonpos(SHIFTED(SFX(load_fill)(xr, full, tail, -INFINITY)));
+#if !S_HALF
+        SFX(store_part)(e, yr, full, tail);
+#endif
         k = vksum_add_bounded(k, e);
     }
-#undef SHIFTED
 
     /* e * (1/sum): two roundings (<= 1 ulp), far inside the 4e-6 bar, and
-     * a multiply instead of a division per element. */
+     * a multiply instead of a division per element. E_PART/E_FULL: the e
+     * of the first pass, kept in y (float32) or recomputed from x (half). */
+#if S_HALF
+#define E_PART(at, count) exp_nonpos(SHIFTED(SFX(load_part)(xr, (at), (count))))
+#define E_FULL(at) exp_nonpos(SHIFTED(S_VLOAD(xr + (at))))
+#else
+#define E_PART(at, count) SFX(load_part)(yr, (at), (count))
+#define E_FULL(at) S_VLOAD(yr + (at))
+#endif
     const float inv = 1.0f / vsum_lanes(k.s);
-    const uint head = head_to_align(yr, cols);
+    const uint head = SFX(head_to_align)(yr, cols);
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
-        store_part(load_part(yr, 0, head) * inv, yr, 0, head);
-    /* Plain stores: the first pass brought these lines into the cache, and
-     * streaming stores over cached lines measured slower (softmax.fwd 0.74-0.84
-     * of oneDNN's time with NNACT_STREAM=1, 0.97-1.13 with 0; nnact-bench
-     * --vs onednn, 4096x1000, alternated). stream is kept for the interface. */
-    (void)stream;
+        SFX(store_part)(E_PART(0, head) * inv, yr, 0, head);
+    /* float32: plain stores, since the first pass brought these lines into
+     * the cache and streaming stores over cached lines measured slower
+     * (softmax.fwd 0.74-0.84 of oneDNN's time with NNACT_STREAM=1, 0.97-1.13
+     * with 0; nnact-bench --vs onednn, 4096x1000, alternated). Half storage
+     * never touched them: it streams. */
     for (j = head; j < body; j += VW)
-        VSTORE(VLOAD(0, yr + j) * inv, 0, yr + j);
+        SFX(store_aligned)(E_FULL(j) * inv, yr + j, S_HALF ? stream : 0);
     if (body < cols)
-        store_part(load_part(yr, body, (uint)(cols - body)) * inv, yr, body,
-                   (uint)(cols - body));
+        SFX(store_part)(E_PART(body, (uint)(cols - body)) * inv, yr, body,
+                        (uint)(cols - body));
+#undef E_PART
+#undef E_FULL
+#undef SHIFTED
 }
 /* unit_t is a constant in each inlined copy: T = 1 pays no division
  * (a select of both forms computed the division for every element). */
-__kernel void softmax_fwd_rows(__global const float *x, ulong xo,
-                               __global float *y, ulong yo,
+__kernel void SFX(softmax_fwd_rows)(__global const ST *x, ulong xo,
+                               __global ST *y, ulong yo,
                                ulong rows, ulong cols, float temperature, uint stream)
 {
     if (temperature == 1.0f)
-        softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, true);
+        SFX(softmax_fwd_rows_t)(x, xo, y, yo, rows, cols, temperature, stream, true);
     else
-        softmax_fwd_rows_t(x, xo, y, yo, rows, cols, temperature, stream, false);
+        SFX(softmax_fwd_rows_t)(x, xo, y, yo, rows, cols, temperature, stream, false);
 }
 
 /* dx = y * (dy - sum_row(y * dy)) / T; dx may alias y or dy. */
-INLINE void softmax_bwd_rows_t(__global const float *y, ulong yo,
-                               __global const float *dy, ulong dyo,
-                               __global float *dx, ulong dxo,
+INLINE void SFX(softmax_bwd_rows_t)(__global const ST *y, ulong yo,
+                               __global const ST *dy, ulong dyo,
+                               __global ST *dx, ulong dxo,
                                ulong rows, ulong cols, float temperature, uint stream,
-                               const bool unit_t)
+                                    const bool unit_t)
 {
     const ulong row = get_global_id(0);
     if (row >= rows)
         return;
-    __global const float *yr = y + yo + row * cols;
-    __global const float *gr = dy + dyo + row * cols;
-    __global float *dr = dx + dxo + row * cols;
+    __global const ST *yr = y + yo + row * cols;
+    __global const ST *gr = dy + dyo + row * cols;
+    __global ST *dr = dx + dxo + row * cols;
     const ulong full = cols / VW * VW;
     const uint tail = (uint)(cols - full);
 
     vksum k = {VZERO, VZERO};
     ulong j = 0;
     for (; j + 4 * VW <= full; j += 4 * VW) {
-        vfloat p0 = VLOAD(0, yr + j) * VLOAD(0, gr + j);
-        vfloat p1 = VLOAD(0, yr + j + VW) * VLOAD(0, gr + j + VW);
-        vfloat p2 = VLOAD(0, yr + j + 2 * VW) * VLOAD(0, gr + j + 2 * VW);
-        vfloat p3 = VLOAD(0, yr + j + 3 * VW) * VLOAD(0, gr + j + 3 * VW);
+        vfloat p0 = S_VLOAD(yr + j) * S_VLOAD(gr + j);
+        vfloat p1 = S_VLOAD(yr + j + VW) * S_VLOAD(gr + j + VW);
+        vfloat p2 = S_VLOAD(yr + j + 2 * VW) * S_VLOAD(gr + j + 2 * VW);
+        vfloat p3 = S_VLOAD(yr + j + 3 * VW) * S_VLOAD(gr + j + 3 * VW);
         k = vksum_add(k, (p0 + p1) + (p2 + p3));
     }
     for (; j < full; j += VW)
-        k = vksum_add(k, VLOAD(0, yr + j) * VLOAD(0, gr + j));
+        k = vksum_add(k, S_VLOAD(yr + j) * S_VLOAD(gr + j));
     if (tail)
-        k = vksum_add(k, load_part(yr, full, tail) * load_part(gr, full, tail));
+        k = vksum_add(k, SFX(load_part)(yr, full, tail) * SFX(load_part)(gr, full, tail));
     const float s = vsum_lanes(k.s);
 
 #define DX(yv, gv) (unit_t ? (yv) * ((gv) - s) : ((yv) * ((gv) - s)) / temperature)
-    const uint head = head_to_align(dr, cols);
+    const uint head = SFX(head_to_align)(dr, cols);
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
-        store_part(DX(load_part(yr, 0, head), load_part(gr, 0, head)), dr, 0, head);
+        SFX(store_part)(DX(SFX(load_part)(yr, 0, head), SFX(load_part)(gr, 0, head)), dr, 0, head);
     for (j = head; j < body; j += VW)
-        store_aligned(DX(VLOAD(0, yr + j), VLOAD(0, gr + j)), dr + j, stream);
+        SFX(store_aligned)(DX(S_VLOAD(yr + j), S_VLOAD(gr + j)), dr + j, stream);
     if (body < cols)
-        store_part(DX(load_part(yr, body, (uint)(cols - body)),
-                      load_part(gr, body, (uint)(cols - body))),
+        SFX(store_part)(DX(SFX(load_part)(yr, body, (uint)(cols - body)),
+                      SFX(load_part)(gr, body, (uint)(cols - body))),
                    dr, body, (uint)(cols - body));
 #undef DX
 }
 /* unit_t is a constant in each inlined copy: T = 1 pays no division
  * (a select of both forms computed the division for every element). */
-__kernel void softmax_bwd_rows(__global const float *y, ulong yo,
-                               __global const float *dy, ulong dyo,
-                               __global float *dx, ulong dxo,
+__kernel void SFX(softmax_bwd_rows)(__global const ST *y, ulong yo,
+                               __global const ST *dy, ulong dyo,
+                               __global ST *dx, ulong dxo,
                                ulong rows, ulong cols, float temperature, uint stream)
 {
     if (temperature == 1.0f)
-        softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
+        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
     else
-        softmax_bwd_rows_t(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
+        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
 }

@@ -176,9 +176,49 @@ NNACT_API nnact_status nnact_tensor_wrap(nnact_ctx *ctx, cl_mem buffer, size_t o
 
 NNACT_API void nnact_tensor_destroy(nnact_tensor *t);
 
-/* Blocking copies of rows*cols floats (after all enqueued work for read). */
+/* Blocking copies of rows*cols floats (after all enqueued work for read);
+ * an F16 tensor converts on the host (see nnact_float_to_half). */
 NNACT_API nnact_status nnact_tensor_write(nnact_tensor *t, const float *host);
 NNACT_API nnact_status nnact_tensor_read(const nnact_tensor *t, float *host);
+
+/* ---- Storage types ------------------------------------------------------
+ * A tensor stores float32 (NNACT_F32, what every function above means) or
+ * IEEE binary16 halves (NNACT_F16: half the bytes). Arithmetic is float32
+ * either way: loads widen, every result rounds once (to nearest even) to
+ * the output's type; a value beyond half's range becomes +-inf, NaN stays
+ * NaN. No device extension is needed (vload_half/vstore_half are core
+ * OpenCL). Which operations run natively on F16 and which widen to a
+ * float32 workspace: README "Storage types (F16)". */
+typedef enum nnact_dtype { NNACT_F32 = 0, NNACT_F16 } nnact_dtype;
+
+/* "f32", "f16"; NULL for an unknown dtype. */
+NNACT_API const char *nnact_dtype_name(nnact_dtype dtype);
+/* Bytes per element: 4, 2; 0 for an unknown dtype. */
+NNACT_API size_t nnact_dtype_size(nnact_dtype dtype);
+
+/* nnact_tensor_create / nnact_tensor_wrap with a storage type. For wrap,
+ * offset_elems counts elements of dtype (an F16 view at offset 5 starts 10
+ * bytes in) and the buffer must hold offset_elems + rows*cols of them.
+ * Errors: as those, plus NNACT_ERR_INVALID_ARG for an unknown dtype. */
+NNACT_API nnact_status nnact_tensor_create_typed(nnact_ctx *ctx, size_t rows, size_t cols,
+                                                 nnact_dtype dtype, nnact_tensor **out);
+NNACT_API nnact_status nnact_tensor_wrap_typed(nnact_ctx *ctx, cl_mem buffer,
+                                               size_t offset_elems, size_t rows,
+                                               size_t cols, nnact_dtype dtype,
+                                               nnact_tensor **out);
+/* The storage type (NNACT_F32 for NULL). */
+NNACT_API nnact_dtype nnact_tensor_dtype(const nnact_tensor *t);
+
+/* Blocking copies of the bytes as stored: rows*cols elements of the
+ * tensor's dtype (uint16_t bit patterns for F16). nnact_tensor_write and
+ * nnact_tensor_read convert from and to float on the host instead. */
+NNACT_API nnact_status nnact_tensor_write_raw(nnact_tensor *t, const void *host);
+NNACT_API nnact_status nnact_tensor_read_raw(const nnact_tensor *t, void *host);
+
+/* Host conversions used by write/read (round to nearest even; overflow to
+ * +-inf; NaN stays NaN, quiet). */
+NNACT_API uint16_t nnact_float_to_half(float f);
+NNACT_API float nnact_half_to_float(uint16_t h);
 
 NNACT_API size_t nnact_tensor_rows(const nnact_tensor *t);
 NNACT_API size_t nnact_tensor_cols(const nnact_tensor *t);
@@ -501,7 +541,8 @@ NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
                                         const nnact_tensor *grad, nnact_tensor *state1,
                                         nnact_tensor *state2);
 
-/* Fills a tensor with a value (e.g. zeroing optimizer state); enqueues. */
+/* Fills a tensor with a value (e.g. zeroing optimizer state); enqueues. An
+ * F16 tensor gets the value rounded to half. */
 NNACT_API nnact_status nnact_tensor_fill(nnact_tensor *t, float value);
 
 /* dst row r = src row rows[r] for every row of dst (a minibatch drawn from a
@@ -541,6 +582,27 @@ NNACT_API nnact_tensor *nnact_mlp_weights(nnact_mlp *mlp, size_t layer);
 NNACT_API nnact_tensor *nnact_mlp_bias(nnact_mlp *mlp, size_t layer);
 NNACT_API nnact_tensor *nnact_mlp_weights_grad(nnact_mlp *mlp, size_t layer);
 NNACT_API nnact_tensor *nnact_mlp_bias_grad(nnact_mlp *mlp, size_t layer);
+
+/* Storage of the per-batch activations and their gradients (every layer's
+ * z, y and dy): NNACT_F32 (the default) or NNACT_F16, half the bytes.
+ * Weights, biases, their gradients and the optimizer state stay float32
+ * ("master weights"), so saved models are the same. With F16 the loss
+ * gradient is scaled dynamically, as PyTorch's GradScaler does, so that
+ * small gradients survive half's range: by 65536 at first; a backprop whose
+ * parameter gradients hold inf or NaN (checked on the device, one 4-byte
+ * read per step) makes the next nnact_mlp_apply skip its step and halve the
+ * scale; after 2000 good steps in a row the scale doubles. The gradients
+ * nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
+ * (NULL, unknown dtype), NNACT_ERR_OUT_OF_MEMORY. */
+NNACT_API nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype);
+NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
+/* The loss scaler's initial scale (finite, >= 1) and growth interval (>= 1
+ * steps); resets its counters. Errors: NNACT_ERR_INVALID_ARG. */
+NNACT_API nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
+                                                  unsigned growth_interval);
+/* The current loss scale (1 with F32 storage) and the steps skipped so far. */
+NNACT_API float nnact_mlp_loss_scale(const nnact_mlp *mlp);
+NNACT_API uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp);
 
 /* Inference: y (batch x sizes[n-1]) = the network applied to x. */
 NNACT_API nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x,

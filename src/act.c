@@ -12,18 +12,19 @@ typedef struct act_def {
     const char *name;
     float alpha, beta; /* defaults */
     int needs;         /* NNACT_NEEDS_* of the derivative */
-    nnact_kernel_id fwd, bwd;
+    nnact_kernel_id fwd, bwd, fwd_h, bwd_h; /* _h: every tensor F16 */
 } act_def;
 
 #define ACT_DEF(n, KIND, da, db, nd)                                            \
     [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_act_##n##_fwd, \
-                          NNACT_K_act_##n##_bwd},
+                          NNACT_K_act_##n##_bwd, NNACT_K_act_##n##_fwd_h,       \
+                          NNACT_K_act_##n##_bwd_h},
 static const act_def acts[NNACT_ACT_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_DEF)
     [NNACT_ACT_SOFTMAX] = {"softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
-                           NNACT_K_COUNT},
+                           NNACT_K_COUNT, NNACT_K_COUNT, NNACT_K_COUNT},
     [NNACT_ACT_LOG_SOFTMAX] = {"log_softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
-                               NNACT_K_COUNT},
+                               NNACT_K_COUNT, NNACT_K_COUNT, NNACT_K_COUNT},
 };
 #undef ACT_DEF
 
@@ -136,11 +137,23 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
     cl_ulong n = nnact_numel(x), xo = x->offset, yo = y->offset;
     if (!n)
         return NNACT_OK;
-    cl_uint stream = nnact_stream_stores(ctx, 2 * n * sizeof(float));
+    const bool half = x->dtype == NNACT_F16 && y->dtype == NNACT_F16;
+    if (!half && (x->dtype == NNACT_F16 || y->dtype == NNACT_F16)) {
+        /* Mixed storage: float32 stand-ins for the F16 side. */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *yv;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, y, NNACT_USE_OUT, &yv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_act_forward(ctx, act, xv, (nnact_tensor *)yv));
+    }
+    cl_uint stream = nnact_stream_stores(ctx, 2 * n * nnact_elem_size(y));
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta),
                         NNACT_ARG(stream)};
-    return nnact_launch(ctx, acts[act->kind].fwd, act_items(n), ctx->elem_local,
+    const act_def *def = &acts[act->kind];
+    return nnact_launch(ctx, half ? def->fwd_h : def->fwd, act_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -178,9 +191,24 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
     cl_ulong n = nnact_numel(dy), dyo = dy->offset, dxo = dx->offset;
     if (!n)
         return NNACT_OK;
+    const nnact_tensor *used[] = {in, dy, dx};
+    const bool half = nnact_all_f16(3, used);
+    if (!half && nnact_any_f16(3, used)) {
+        /* Mixed storage: float32 stand-ins for the F16 tensors. */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *inv, *dyv, *dxv;
+        if ((st = nnact_as_f32(&f, in, NNACT_USE_IN, &inv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dy, NNACT_USE_IN, &dyv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dx, NNACT_USE_OUT, &dxv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_act_backward(
+            ctx, act, def->needs == NNACT_NEEDS_X ? inv : NULL,
+            def->needs == NNACT_NEEDS_Y ? inv : NULL, dyv, (nnact_tensor *)dxv));
+    }
     cl_mem none = NULL;
     const size_t tensors = def->needs == NNACT_NEEDS_NONE ? 2 : 3;
-    cl_uint stream = nnact_stream_stores(ctx, tensors * n * sizeof(float));
+    cl_uint stream = nnact_stream_stores(ctx, tensors * n * nnact_elem_size(dx));
     cl_ulong xo = def->needs == NNACT_NEEDS_X ? in->offset : 0;
     cl_ulong yo = def->needs == NNACT_NEEDS_Y ? in->offset : 0;
     cl_mem xb = def->needs == NNACT_NEEDS_X ? in->buf : none;
@@ -189,6 +217,6 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
                         NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
                         NNACT_ARG(act->beta), NNACT_ARG(stream)};
-    return nnact_launch(ctx, def->bwd, act_items(n), ctx->elem_local,
+    return nnact_launch(ctx, half ? def->bwd_h : def->bwd, act_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }

@@ -130,6 +130,39 @@ nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a, nnact_transpose
     return nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
+nnact_status nnact_scale(nnact_ctx *ctx, nnact_tensor *t, float factor)
+{
+    if (!nnact_numel(t))
+        return NNACT_OK;
+    cl_event ev = NULL;
+    CLBlastStatusCode s = CLBlastSscal(nnact_numel(t), factor, t->buf, t->offset, 1,
+                                       &ctx->queue, &ev);
+    if (ev)
+        clReleaseEvent(ev);
+    return s == CLBlastSuccess ? NNACT_OK : nnact_fail_clblast(s, "Sscal (loss scaling)");
+}
+
+/* F16 operands: float32 stand-ins and SGEMM. CLBlast's HGEMM would need
+ * cl_khr_fp16 and accumulates in half: at k = 784 its sums keep ~3 digits. */
+static nnact_status gemm_widened(nnact_ctx *ctx, nnact_transpose trans_a,
+                                 nnact_transpose trans_b, float alpha, const nnact_tensor *a,
+                                 const nnact_tensor *b, float beta, nnact_tensor *c)
+{
+    nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: it "
+                     "accumulates in half)");
+    nnact_f32_frame f;
+    nnact_f32_frame_init(&f, ctx);
+    const nnact_tensor *av, *bv, *cv;
+    nnact_status st;
+    if ((st = nnact_as_f32(&f, a, NNACT_USE_IN, &av)) != NNACT_OK ||
+        (st = nnact_as_f32(&f, b, NNACT_USE_IN, &bv)) != NNACT_OK ||
+        (st = nnact_as_f32(&f, c, beta != 0.0f ? NNACT_USE_INOUT : NNACT_USE_OUT, &cv)) !=
+            NNACT_OK)
+        return st;
+    return nnact_f32_done(&f, nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, av, bv, beta,
+                                                   (nnact_tensor *)cv));
+}
+
 /* Bytes of CLBlast's padded copies for this call. CLBlast allocates and frees
  * them on every call unless given a buffer; asking it the size costs about
  * as much, so sizes are remembered per call shape (parameters change only
@@ -167,6 +200,9 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
     size_t m = c->rows, n = c->cols, k = trans_a ? a->rows : a->cols;
     if (!m || !n)
         return NNACT_OK;
+    const nnact_tensor *all[] = {a, b, c};
+    if (nnact_any_f16(3, all))
+        return gemm_widened(ctx, trans_a, trans_b, alpha, a, b, beta, c);
     if (ctx->clblast_pending) {
         nnact_status st = apply_pending(ctx);
         if (st != NNACT_OK)

@@ -77,6 +77,24 @@ nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
               (st = check_shape(z, "z", x->rows, W->cols, fn, "batch x out")) != NNACT_OK))
         return st;
 
+    const nnact_tensor *all[] = {x, W, b, z, y};
+    if (nnact_any_f16(5, all)) {
+        /* F16 storage: float32 stand-ins, SGEMM and the float32 fused pass,
+         * then z and y rounded once to half. */
+        nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: "
+                         "it accumulates in half)");
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *Wv, *bv, *zv, *yv;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, W, NNACT_USE_IN, &Wv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, b, NNACT_USE_IN, &bv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, z, NNACT_USE_OUT, &zv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, y, NNACT_USE_OUT, &yv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_dense_forward(ctx, xv, Wv, bv, act, (nnact_tensor *)zv,
+                                                      (nnact_tensor *)yv));
+    }
     nnact_tensor *pre = z ? z : y;
     st = nnact_gemm_unchecked(ctx, NNACT_NO_TRANS, NNACT_NO_TRANS, 1.0f, x, W, 0.0f, pre);
     size_t rows = y->rows, cols = y->cols;
@@ -118,9 +136,32 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
                (st = check_shape(dx, "dx", x->rows, x->cols, fn, "x's shape")) != NNACT_OK))
         return st;
 
+    const nnact_tensor *all[] = {x, W, z, y, dy, dW, db, dx};
+    if (nnact_any_f16(8, all)) {
+        nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: "
+                         "it accumulates in half)");
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *Wv, *zv = NULL, *yv = NULL, *dyv, *dWv, *dbv, *dxv;
+        /* Only the tensor the derivative reads is widened. */
+        const int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, W, NNACT_USE_IN, &Wv)) != NNACT_OK ||
+            (needs == NNACT_NEEDS_X && (st = nnact_as_f32(&f, z, NNACT_USE_IN, &zv)) != NNACT_OK) ||
+            (needs == NNACT_NEEDS_Y && (st = nnact_as_f32(&f, y, NNACT_USE_IN, &yv)) != NNACT_OK) ||
+            (st = nnact_as_f32(&f, dy, NNACT_USE_IN, &dyv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dW, NNACT_USE_OUT, &dWv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, db, NNACT_USE_OUT, &dbv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dx, NNACT_USE_OUT, &dxv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_dense_backward(ctx, xv, Wv, act, zv, yv, dyv,
+                                                       (nnact_tensor *)dWv,
+                                                       (nnact_tensor *)dbv,
+                                                       (nnact_tensor *)dxv));
+    }
     /* g = dy (.) act'(.), in the workspace; without an activation g is dy. */
     const nnact_tensor *g = dy;
-    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols};
+    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols, NNACT_F32};
     int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
     if (needs != NNACT_NEEDS_NONE) {
         const nnact_tensor *in = needs == NNACT_NEEDS_X ? z : y;

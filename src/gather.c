@@ -51,6 +51,17 @@ nnact_status nnact_tensor_gather_rows(nnact_tensor *dst, const nnact_tensor *src
                               "rows", fn, r, rows[r], src->rows);
     if (!n || !dst->cols)
         return NNACT_OK;
+    if (src->dtype != NNACT_F32 || dst->dtype != NNACT_F32) {
+        /* F16: float32 stand-ins (the whole of src is widened: keep data
+         * sets to gather from in the type of the batches). */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *sv, *dv;
+        if ((st = nnact_as_f32(&f, src, NNACT_USE_IN, &sv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dst, NNACT_USE_OUT, &dv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_tensor_gather_rows((nnact_tensor *)dv, sv, rows));
+    }
     unsigned s = 0;
     cl_mem idx;
     if ((st = staging_slot(ctx, n, &s, fn)) != NNACT_OK ||

@@ -59,11 +59,13 @@ typedef enum nnact_family {
     NNACT_FAMILY_LOSS,
     NNACT_FAMILY_OPTIM,
     NNACT_FAMILY_DATA,
+    NNACT_FAMILY_CONVERT,
     NNACT_FAMILY_COUNT
 } nnact_family;
 
 #define NNACT_ACT_KERNEL_IDS(name, KIND, da, db, needs) \
-    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd, NNACT_K_dense_##name##_fwd,
+    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd, NNACT_K_dense_##name##_fwd, \
+    NNACT_K_act_##name##_fwd_h, NNACT_K_act_##name##_bwd_h,
 typedef enum nnact_kernel_id {
     NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
     NNACT_K_softmax_fwd,
@@ -74,6 +76,15 @@ typedef enum nnact_kernel_id {
     NNACT_K_log_softmax_bwd,
     NNACT_K_log_softmax_fwd_rows,
     NNACT_K_log_softmax_bwd_rows,
+    /* The same eight on F16 storage (all tensors F16), in the same order. */
+    NNACT_K_softmax_fwd_h,
+    NNACT_K_softmax_bwd_h,
+    NNACT_K_softmax_fwd_rows_h,
+    NNACT_K_softmax_bwd_rows_h,
+    NNACT_K_log_softmax_fwd_h,
+    NNACT_K_log_softmax_bwd_h,
+    NNACT_K_log_softmax_fwd_rows_h,
+    NNACT_K_log_softmax_bwd_rows_h,
     NNACT_K_prelu_fwd,
     NNACT_K_prelu_bwd,
     NNACT_K_prelu_bwd_dalpha,
@@ -90,6 +101,9 @@ typedef enum nnact_kernel_id {
     NNACT_K_optim_sgd,
     NNACT_K_optim_adam,
     NNACT_K_gather_rows,
+    NNACT_K_widen_f16,
+    NNACT_K_narrow_f16,
+    NNACT_K_scale_check,
     NNACT_K_COUNT
 } nnact_kernel_id;
 #undef NNACT_ACT_KERNEL_IDS
@@ -112,7 +126,8 @@ cl_uint nnact_stream_stores(const struct nnact_ctx *ctx, size_t bytes_touched);
 /* ---- profiling (profile.c) ---- */
 typedef enum nnact_prof_category {
     NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
-    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_DATA, NNACT_PROF_COUNT
+    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_DATA, NNACT_PROF_CONVERT,
+    NNACT_PROF_COUNT
 } nnact_prof_category;
 typedef struct nnact_prof_record {
     nnact_prof_category category;
@@ -124,8 +139,13 @@ typedef struct nnact_prof_record {
 /* Context-owned scratch buffers: one for operations' intermediates, one for
  * CLBlast's padded copies (an SGEMM may read the first while using the
  * second, and CLBlast would otherwise allocate its own on every call). */
+/* The NNACT_F32_SLOTS slots from NNACT_SCRATCH_F32_0 hold float32 copies of
+ * the F16 tensors of one call (dtype.c nnact_as_f32): a dense backward pass
+ * has eight tensors. */
+#define NNACT_F32_SLOTS 10
 typedef enum nnact_scratch_slot {
-    NNACT_SCRATCH_OPS, NNACT_SCRATCH_GEMM, NNACT_SCRATCH_INDEX, NNACT_SCRATCH_COUNT
+    NNACT_SCRATCH_OPS, NNACT_SCRATCH_GEMM, NNACT_SCRATCH_INDEX, NNACT_SCRATCH_F32_0,
+    NNACT_SCRATCH_COUNT = NNACT_SCRATCH_F32_0 + NNACT_F32_SLOTS
 } nnact_scratch_slot;
 typedef struct nnact_scratch_buf {
     cl_mem buf;
@@ -186,14 +206,51 @@ struct nnact_ctx {
     double prof_t0;      /* wall mode: when the current launch began */
     char prof_clock[224]; /* nnact_ctx_profile_clock() */
     bool debug;
+    unsigned debug_said; /* nnact_debug_once bits */
+    size_t f32_slots_used; /* F16 stand-in slots held by calls in progress */
     bool counted;        /* nnact_clblast_ctx_opened was called */
 };
 
 struct nnact_tensor {
     nnact_ctx *ctx;
     cl_mem buf; /* NULL for a zero-sized tensor */
-    size_t offset, rows, cols;
+    size_t offset, rows, cols; /* offset in elements of dtype */
+    nnact_dtype dtype;         /* last: a {ctx, buf, off, r, c} literal is F32 */
 };
+
+/* ---- storage types (dtype.c) ---- */
+static inline size_t nnact_elem_size(const nnact_tensor *t)
+{
+    return t->dtype == NNACT_F16 ? 2 : 4;
+}
+nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
+/* dst = src converted (same shapes; a copy when the types match). Enqueues. */
+nnact_status nnact_convert(nnact_ctx *ctx, const nnact_tensor *src, nnact_tensor *dst);
+/* Whether any / all of the non-NULL tensors are F16. */
+bool nnact_any_f16(size_t n, const nnact_tensor *const *ts);
+bool nnact_all_f16(size_t n, const nnact_tensor *const *ts);
+/* The widening path of every operation without a native F16 kernel: each
+ * F16 tensor of the call gets a float32 stand-in in a scratch slot (widened
+ * first when read, NNACT_USE_IN), the float32 operation runs on the
+ * stand-ins, and nnact_f32_done narrows those written (NNACT_USE_OUT) back,
+ * rounding once. The same tensor passed twice shares one stand-in, so in
+ * place calls stay in place. */
+enum { NNACT_USE_IN = 1, NNACT_USE_OUT = 2, NNACT_USE_INOUT = 3 };
+typedef struct nnact_f32_frame {
+    nnact_ctx *ctx;
+    size_t base, n; /* slots base .. base + n - 1 */
+    nnact_tensor tmp[NNACT_F32_SLOTS];
+    const nnact_tensor *orig[NNACT_F32_SLOTS];
+    int use[NNACT_F32_SLOTS];
+} nnact_f32_frame;
+void nnact_f32_frame_init(nnact_f32_frame *f, nnact_ctx *ctx);
+/* *view = t itself for NULL or F32, else its float32 stand-in. */
+nnact_status nnact_as_f32(nnact_f32_frame *f, const nnact_tensor *t, int use,
+                          const nnact_tensor **view);
+/* Narrows the outputs when st is NNACT_OK; returns the first failure. */
+nnact_status nnact_f32_done(nnact_f32_frame *f, nnact_status st);
+/* Debug line (NNACT_DEBUG=1) once per context and reason. */
+void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg);
 
 /* Argument checks; name is the parameter's name in the public API. */
 nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn);
@@ -275,6 +332,18 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
                                   nnact_transpose trans_b, float alpha,
                                   const nnact_tensor *a, const nnact_tensor *b, float beta,
                                   nnact_tensor *c);
+
+/* nnact_loss_eval / nnact_loss_accumulate (sums NULL or not) with the
+ * gradient multiplied by grad_scale (the MLP's loss scaling). */
+nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
+                            const nnact_tensor *target, float *value, float *accuracy,
+                            nnact_tensor *grad, nnact_tensor *sums, float grad_scale,
+                            const char *fn);
+nnact_status nnact_loss_accumulate_scaled(nnact_ctx *ctx, const nnact_loss *loss,
+                                          const nnact_tensor *pred, const nnact_tensor *target,
+                                          nnact_tensor *sums, nnact_tensor *grad, float gscale);
+/* t *= factor (CLBlast's Sscal); t float32. */
+nnact_status nnact_scale(nnact_ctx *ctx, nnact_tensor *t, float factor);
 
 nnact_prof_category nnact_prof_of_family(nnact_family f);
 /* At context creation with profiling on: which clock to believe. */

@@ -84,9 +84,10 @@ static nnact_status check_loss(const nnact_loss *l, const char *fn)
 /* The loss kernels, then either the sums read back (value, accuracy; and
  * always for labels, to check them) or, with sums, added to it on the device
  * without a wait. */
-static nnact_status run_loss(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
-                             const nnact_tensor *target, float *value, float *accuracy,
-                             nnact_tensor *grad, nnact_tensor *sums, const char *fn)
+nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
+                            const nnact_tensor *target, float *value, float *accuracy,
+                            nnact_tensor *grad, nnact_tensor *sums, float grad_scale,
+                            const char *fn)
 {
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
@@ -103,6 +104,20 @@ static nnact_status run_loss(nnact_ctx *ctx, const nnact_loss *loss, const nnact
                  (st = nnact_check_same_shape(pred, "pred", grad, "grad", fn)) != NNACT_OK))
         return st;
 
+    const nnact_tensor *all[] = {pred, target, grad, sums};
+    if (nnact_any_f16(4, all)) { /* no F16 kernels: float32 stand-ins */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *pv, *tv, *gv, *sv;
+        if ((st = nnact_as_f32(&f, pred, NNACT_USE_IN, &pv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, target, NNACT_USE_IN, &tv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, grad, NNACT_USE_OUT, &gv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, sums, NNACT_USE_INOUT, &sv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_loss_run(ctx, loss, pv, tv, value, accuracy,
+                                                 (nnact_tensor *)gv, (nnact_tensor *)sv,
+                                                 grad_scale, fn));
+    }
     const loss_def *def = &losses[loss->kind];
     const size_t rows = pred->rows, cols = pred->cols;
     if (!rows || !cols) {
@@ -114,7 +129,7 @@ static nnact_status run_loss(nnact_ctx *ctx, const nnact_loss *loss, const nnact
         return NNACT_OK;
     }
     const double count = def->per_element ? (double)rows * (double)cols : (double)rows;
-    float gscale = (float)(1.0 / count);
+    float gscale = (float)((double)grad_scale / count);
     float param = loss->kind == NNACT_LOSS_SOFTMAX_CCE ? loss->temperature : loss->epsilon;
 
     cl_mem ws;
@@ -184,12 +199,20 @@ nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss, const nnact
                              const nnact_tensor *target, float *value, float *accuracy,
                              nnact_tensor *grad)
 {
-    return run_loss(ctx, loss, pred, target, value, accuracy, grad, NULL, "nnact_loss_eval");
+    return nnact_loss_run(ctx, loss, pred, target, value, accuracy, grad, NULL, 1.0f,
+                          "nnact_loss_eval");
 }
 
 nnact_status nnact_loss_accumulate(nnact_ctx *ctx, const nnact_loss *loss,
                                    const nnact_tensor *pred, const nnact_tensor *target,
                                    nnact_tensor *sums, nnact_tensor *grad)
+{
+    return nnact_loss_accumulate_scaled(ctx, loss, pred, target, sums, grad, 1.0f);
+}
+
+nnact_status nnact_loss_accumulate_scaled(nnact_ctx *ctx, const nnact_loss *loss,
+                                          const nnact_tensor *pred, const nnact_tensor *target,
+                                          nnact_tensor *sums, nnact_tensor *grad, float gscale)
 {
     const char *fn = "nnact_loss_accumulate";
     nnact_status st = nnact_check_ctx(ctx, fn);
@@ -198,7 +221,9 @@ nnact_status nnact_loss_accumulate(nnact_ctx *ctx, const nnact_loss *loss,
     if (st == NNACT_OK && (sums->rows != 1 || sums->cols != NNACT_LOSS_SUMS))
         st = nnact_fail(NNACT_ERR_SHAPE, "%s: sums is %zux%zu (want 1x%d)", fn, sums->rows,
                         sums->cols, NNACT_LOSS_SUMS);
-    return st == NNACT_OK ? run_loss(ctx, loss, pred, target, NULL, NULL, grad, sums, fn) : st;
+    return st == NNACT_OK ? nnact_loss_run(ctx, loss, pred, target, NULL, NULL, grad, sums,
+                                           gscale, fn)
+                          : st;
 }
 
 nnact_status nnact_loss_sums_read(const nnact_tensor *sums, float *value, float *accuracy)

@@ -16,6 +16,7 @@ void nnact_mlp_destroy(nnact_mlp *mlp)
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             nnact_tensor_destroy(all[k]);
     }
+    nnact_tensor_destroy(mlp->flag);
     free(mlp->layers);
     free(mlp->sizes);
     free(mlp);
@@ -30,6 +31,9 @@ nnact_status nnact_mlp_alloc(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     m->ctx = ctx;
     m->depth = n_sizes - 1;
+    m->storage = NNACT_F32;
+    m->scale = 65536.0f;
+    m->growth_interval = 2000;
     m->sizes = malloc(n_sizes * sizeof *m->sizes);
     m->layers = calloc(m->depth, sizeof *m->layers);
     if (!m->sizes || !m->layers) {
@@ -171,9 +175,10 @@ static nnact_status ensure_caches(nnact_mlp *m, size_t rows)
     for (size_t i = 0; i < m->depth && st == NNACT_OK; i++) {
         mlp_layer *L = &m->layers[i];
         size_t c = m->sizes[i + 1];
-        if ((st = nnact_tensor_create(m->ctx, rows, c, &L->z)) == NNACT_OK &&
-            (st = nnact_tensor_create(m->ctx, rows, c, &L->y)) == NNACT_OK)
-            st = nnact_tensor_create(m->ctx, rows, c, &L->dy);
+        const nnact_dtype d = m->storage;
+        if ((st = nnact_tensor_create_typed(m->ctx, rows, c, d, &L->z)) == NNACT_OK &&
+            (st = nnact_tensor_create_typed(m->ctx, rows, c, d, &L->y)) == NNACT_OK)
+            st = nnact_tensor_create_typed(m->ctx, rows, c, d, &L->dy);
     }
     if (st == NNACT_OK)
         m->cache_rows = rows;
@@ -236,10 +241,7 @@ nnact_status nnact_mlp_forward(nnact_mlp *mlp, const nnact_tensor *x, nnact_tens
     if (!nnact_numel(y))
         return NNACT_OK;
     const nnact_tensor *last = mlp->layers[mlp->depth - 1].y;
-    cl_int err = clEnqueueCopyBuffer(mlp->ctx->queue, last->buf, y->buf,
-                                     last->offset * sizeof(float), y->offset * sizeof(float),
-                                     nnact_numel(y) * sizeof(float), 0, NULL, NULL);
-    return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_mlp_forward: clEnqueueCopyBuffer");
+    return nnact_convert(mlp->ctx, last, y); /* a copy, or a conversion between dtypes */
 }
 
 /* Forward plus loss; with grad, the loss gradient lands in the last dy. */
@@ -264,12 +266,93 @@ static nnact_status forward_loss(nnact_mlp *m, const nnact_tensor *x,
         l.kind = NNACT_LOSS_SOFTMAX_CCE;
         l.temperature = last->act.alpha;
     }
+    const float gscale = grad && m->storage == NNACT_F16 ? m->scale : 1.0f;
     if (sums)
-        return nnact_loss_accumulate(m->ctx, &l, fuse ? last->z : last->y, target, sums,
-                                     grad ? last->dy : NULL);
-    return nnact_loss_eval(m->ctx, &l, fuse ? last->z : last->y, target, value, accuracy,
-                           grad ? last->dy : NULL);
+        return nnact_loss_accumulate_scaled(m->ctx, &l, fuse ? last->z : last->y, target,
+                                            sums, grad ? last->dy : NULL, gscale);
+    return nnact_loss_run(m->ctx, &l, fuse ? last->z : last->y, target, value, accuracy,
+                          grad ? last->dy : NULL, NULL, gscale, fn);
 }
+
+/* Loss scaling: flags inf/NaN in any parameter gradient on the device, reads
+ * the 4-byte flag (the one wait per step F16 training adds) and, when all
+ * are finite, divides the gradients by the scale (exact: a power of 2). */
+static nnact_status unscale_gradients(nnact_mlp *m)
+{
+    nnact_status st = NNACT_OK;
+    if (!m->flag)
+        st = nnact_tensor_create(m->ctx, 1, 1, &m->flag);
+    if (st == NNACT_OK)
+        st = nnact_tensor_fill(m->flag, 0.0f);
+    for (size_t i = 0; i < m->depth && st == NNACT_OK; i++) {
+        const nnact_tensor *g[] = {m->layers[i].dW, m->layers[i].db};
+        for (size_t k = 0; k < 2 && st == NNACT_OK; k++) {
+            cl_ulong go = g[k]->offset, n = nnact_numel(g[k]);
+            nnact_arg args[] = {NNACT_ARG(g[k]->buf), NNACT_ARG(go), NNACT_ARG(n),
+                                NNACT_ARG(m->flag->buf)};
+            if (n)
+                st = nnact_launch(m->ctx, NNACT_K_scale_check, nnact_elementwise_items(n),
+                                  m->ctx->elem_local, sizeof args / sizeof args[0], args);
+        }
+    }
+    uint32_t flag = 0;
+    if (st == NNACT_OK)
+        st = nnact_tensor_read_raw(m->flag, &flag);
+    if (st != NNACT_OK)
+        return st;
+    m->overflow = flag != 0;
+    for (size_t i = 0; i < m->depth && st == NNACT_OK && !m->overflow; i++)
+        if ((st = nnact_scale(m->ctx, m->layers[i].dW, 1.0f / m->scale)) == NNACT_OK)
+            st = nnact_scale(m->ctx, m->layers[i].db, 1.0f / m->scale);
+    return st;
+}
+
+nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype)
+{
+    const char *fn = "nnact_mlp_set_storage";
+    if (!mlp)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
+    nnact_status st = nnact_check_dtype(dtype, fn);
+    if (st != NNACT_OK || dtype == mlp->storage)
+        return st;
+    mlp->storage = dtype;
+    mlp->cache_rows = 0; /* reshaped in the new type at the next batch */
+    for (size_t i = 0; i < mlp->depth; i++) {
+        mlp_layer *L = &mlp->layers[i];
+        nnact_tensor_destroy(L->z);
+        nnact_tensor_destroy(L->y);
+        nnact_tensor_destroy(L->dy);
+        L->z = L->y = L->dy = NULL;
+    }
+    return NNACT_OK;
+}
+
+nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp) { return mlp ? mlp->storage : NNACT_F32; }
+
+nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
+                                        unsigned growth_interval)
+{
+    const char *fn = "nnact_mlp_set_loss_scaling";
+    if (!mlp)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
+    if (!(isfinite(init_scale) && init_scale >= 1.0f) || growth_interval == 0)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: need a finite scale >= 1 and a "
+                          "growth interval >= 1 (got %g, %u)", fn, (double)init_scale,
+                          growth_interval);
+    mlp->scale = init_scale;
+    mlp->growth_interval = growth_interval;
+    mlp->good_steps = 0;
+    mlp->skipped = 0;
+    mlp->overflow = false;
+    return NNACT_OK;
+}
+
+float nnact_mlp_loss_scale(const nnact_mlp *mlp)
+{
+    return mlp && mlp->storage == NNACT_F16 ? mlp->scale : 1.0f;
+}
+
+uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp) { return mlp ? mlp->skipped : 0; }
 
 /* Forward, loss (read back, or added to sums) and every layer's gradients. */
 static nnact_status backprop(nnact_mlp *mlp, const nnact_tensor *x, const nnact_tensor *target,
@@ -286,6 +369,8 @@ static nnact_status backprop(nnact_mlp *mlp, const nnact_tensor *x, const nnact_
         st = nnact_dense_backward(mlp->ctx, in, L->W, skip_act ? NULL : &L->act, L->z,
                                   L->y, L->dy, L->dW, L->db, dx);
     }
+    if (st == NNACT_OK && mlp->storage == NNACT_F16)
+        st = unscale_gradients(mlp);
     return st;
 }
 
@@ -332,6 +417,15 @@ nnact_status nnact_mlp_apply(nnact_mlp *mlp, const nnact_optim *opt)
     if ((unsigned)opt->kind >= NNACT_OPTIM_COUNT)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: opt->kind %d is out of range", fn,
                           (int)opt->kind);
+    if (mlp->storage == NNACT_F16 && mlp->overflow) {
+        /* inf/NaN gradients: skip this step, try a smaller scale. */
+        mlp->overflow = false;
+        mlp->skipped++;
+        mlp->good_steps = 0;
+        if (mlp->scale > 1.0f)
+            mlp->scale *= 0.5f;
+        return NNACT_OK;
+    }
     nnact_status st = ensure_state(mlp, opt);
     uint64_t step = mlp->step + 1;
     for (size_t i = 0; i < mlp->depth && st == NNACT_OK; i++) {
@@ -342,6 +436,12 @@ nnact_status nnact_mlp_apply(nnact_mlp *mlp, const nnact_optim *opt)
     }
     if (st == NNACT_OK)
         mlp->step = step;
+    if (st == NNACT_OK && mlp->storage == NNACT_F16 &&
+        ++mlp->good_steps >= mlp->growth_interval) {
+        mlp->good_steps = 0;
+        if (mlp->scale < 0x1p100f) /* never toward inf */
+            mlp->scale *= 2.0f;
+    }
     return st;
 }
 

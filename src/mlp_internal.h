@@ -20,6 +20,14 @@ struct nnact_mlp {
     bool have_state;
     nnact_optim_kind state_kind;
     uint64_t step;
+    /* F16 storage and its dynamic loss scaling (mlp.c). */
+    nnact_dtype storage;
+    float scale;              /* loss gradient multiplier */
+    unsigned growth_interval; /* good steps before the scale doubles */
+    unsigned good_steps;
+    uint64_t skipped;
+    bool overflow;            /* the last backprop's gradients hold inf/NaN */
+    nnact_tensor *flag;       /* 1 x 1: the device's inf/NaN flag */
 };
 
 /* An MLP with the given architecture and parameters left uninitialised. */

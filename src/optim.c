@@ -92,6 +92,14 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
         (st = nnact_check_same_shape(param, "param", grad, "grad", fn)) != NNACT_OK)
         return st;
     const bool sgd = opt->kind == NNACT_OPTIM_SGD;
+    const nnact_tensor *masters[] = {param, state1, state2};
+    const char *master_names[] = {"param", "state1", "state2"};
+    for (size_t i = 0; i < 3; i++)
+        if (masters[i] && masters[i]->dtype != NNACT_F32)
+            return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is %s, but parameters and "
+                              "optimizer moments are the float32 master weights (only "
+                              "grad may be F16)", fn, master_names[i],
+                              nnact_dtype_name(masters[i]->dtype));
     if (sgd && opt->momentum != 0.0f &&
         (st = check_state(ctx, state1, "state1", param, "momentum", fn)) != NNACT_OK)
         return st;
@@ -102,6 +110,15 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
     cl_ulong n = nnact_numel(param), po = param->offset, go = grad->offset;
     if (!n)
         return NNACT_OK;
+    if (grad->dtype == NNACT_F16) { /* widened once, then the float32 step */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *gv;
+        if ((st = nnact_as_f32(&f, grad, NNACT_USE_IN, &gv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_optim_step(ctx, opt, step, param, gv, state1,
+                                                   state2));
+    }
     size_t items = nnact_elementwise_items(n);
     if (sgd) {
         cl_mem vb = opt->momentum != 0.0f ? state1->buf : NULL;

@@ -33,11 +33,22 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
         (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK ||
         (st = check_alpha(x, alpha, "alpha", fn)) != NNACT_OK)
         return st;
+    if (!nnact_numel(x))
+        return NNACT_OK;
+    const nnact_tensor *all[] = {x, alpha, y};
+    if (nnact_any_f16(3, all)) { /* no F16 kernel: float32 stand-ins */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *av, *yv;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, alpha, NNACT_USE_IN, &av)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, y, NNACT_USE_OUT, &yv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_prelu_forward(ctx, xv, av, (nnact_tensor *)yv));
+    }
     cl_ulong xo = x->offset, ao = alpha->offset, yo = y->offset, rows = x->rows,
              cols = x->cols;
     cl_uint stride = per_column(alpha);
-    if (!nnact_numel(x))
-        return NNACT_OK;
     cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * sizeof(float));
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                         NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(y->buf),
@@ -70,6 +81,20 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
         return nnact_fail(NNACT_ERR_SHAPE, "%s: dalpha is %zux%zu but alpha is %zux%zu",
                           fn, dalpha->rows, dalpha->cols, alpha->rows, alpha->cols);
 
+    const nnact_tensor *all[] = {x, alpha, dy, dx, dalpha};
+    if (nnact_any_f16(5, all)) { /* no F16 kernel: float32 stand-ins */
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *av, *dyv, *dxv, *dav;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, alpha, NNACT_USE_IN, &av)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dy, NNACT_USE_IN, &dyv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dx, NNACT_USE_OUT, &dxv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dalpha, NNACT_USE_OUT, &dav)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, nnact_prelu_backward(ctx, xv, av, dyv, (nnact_tensor *)dxv,
+                                                       (nnact_tensor *)dav));
+    }
     cl_ulong n = nnact_numel(x), xo = x->offset, ao = alpha->offset, dyo = dy->offset,
              rows = x->rows, cols = x->cols;
     cl_uint stride = per_column(alpha);

@@ -65,6 +65,7 @@ static const char *const category_names[NNACT_PROF_COUNT] = {
     [NNACT_PROF_PRELU] = "prelu",     [NNACT_PROF_DENSE] = "bias+activation, bias grad",
     [NNACT_PROF_LOSS] = "losses",     [NNACT_PROF_OPTIM] = "optimizer steps",
     [NNACT_PROF_SGEMM] = "sgemm (CLBlast)", [NNACT_PROF_DATA] = "batch gather",
+    [NNACT_PROF_CONVERT] = "f16 conversions",
 };
 
 nnact_prof_category nnact_prof_of_family(nnact_family f)
@@ -77,6 +78,7 @@ nnact_prof_category nnact_prof_of_family(nnact_family f)
     case NNACT_FAMILY_DENSE: return NNACT_PROF_DENSE;
     case NNACT_FAMILY_LOSS: return NNACT_PROF_LOSS;
     case NNACT_FAMILY_DATA: return NNACT_PROF_DATA;
+    case NNACT_FAMILY_CONVERT: return NNACT_PROF_CONVERT;
     default: return NNACT_PROF_OPTIM;
     }
 }

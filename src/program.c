@@ -7,24 +7,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A family's program is: act_list.h (always: it only defines macros),
+ * common.cl, the float32 storage prelude and storage.cl, the shared files,
+ * the typed files; then, for families with F16 kernels, the F16 prelude,
+ * storage.cl and the typed files again (their kernels get the suffix _h). */
 typedef struct family_def {
     const char *name;
-    const char *sources[5]; /* NULL-terminated, concatenated in order */
+    const char *shared[3]; /* NULL-terminated */
+    const char *typed;     /* instantiated per storage type; may be NULL */
+    bool f16;              /* typed again for F16 storage */
 } family_def;
 
 static const family_def families[NNACT_FAMILY_COUNT] = {
-    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_list_h, nnact_cl_common_cl,
-                                   nnact_cl_act_formulas_cl, nnact_cl_act_cl}},
-    [NNACT_FAMILY_SOFTMAX] = {"softmax", {nnact_cl_common_cl, nnact_cl_softmax_cl}},
-    [NNACT_FAMILY_LOG_SOFTMAX] = {"log_softmax", {nnact_cl_common_cl,
-                                                  nnact_cl_log_softmax_cl}},
-    [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_common_cl, nnact_cl_prelu_cl}},
-    [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_list_h, nnact_cl_common_cl,
-                                      nnact_cl_act_formulas_cl, nnact_cl_dense_cl}},
-    [NNACT_FAMILY_LOSS] = {"loss", {nnact_cl_common_cl, nnact_cl_loss_cl}},
-    [NNACT_FAMILY_OPTIM] = {"optim", {nnact_cl_common_cl, nnact_cl_optim_cl}},
-    [NNACT_FAMILY_DATA] = {"data", {nnact_cl_common_cl, nnact_cl_gather_cl}},
+    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_formulas_cl}, nnact_cl_act_cl, true},
+    [NNACT_FAMILY_SOFTMAX] = {"softmax", {NULL}, nnact_cl_softmax_cl, true},
+    [NNACT_FAMILY_LOG_SOFTMAX] = {"log_softmax", {NULL}, nnact_cl_log_softmax_cl, true},
+    [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_prelu_cl}, NULL, false},
+    [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_formulas_cl, nnact_cl_dense_cl}, NULL,
+                            false},
+    [NNACT_FAMILY_LOSS] = {"loss", {nnact_cl_loss_cl}, NULL, false},
+    [NNACT_FAMILY_OPTIM] = {"optim", {nnact_cl_optim_cl}, NULL, false},
+    [NNACT_FAMILY_DATA] = {"data", {nnact_cl_gather_cl}, NULL, false},
+    /* convert.cl uses both storages' helpers: it follows the F16 prelude. */
+    [NNACT_FAMILY_CONVERT] = {"convert", {NULL}, nnact_cl_convert_cl, true},
 };
+
+#define MAX_SOURCES 12
+
+/* The NULL-terminated source list of family f; returns the count. */
+static cl_uint family_sources(nnact_family f, const char **out)
+{
+    const family_def *def = &families[f];
+    cl_uint n = 0;
+    out[n++] = nnact_cl_act_list_h;
+    out[n++] = nnact_cl_common_cl;
+    out[n++] = nnact_cl_storage_f32_cl;
+    out[n++] = nnact_cl_storage_cl;
+    for (size_t i = 0; i < 3 && def->shared[i]; i++)
+        out[n++] = def->shared[i];
+    if (def->typed && f != NNACT_FAMILY_CONVERT)
+        out[n++] = def->typed;
+    if (def->f16) {
+        out[n++] = nnact_cl_storage_f16_cl;
+        out[n++] = nnact_cl_storage_cl;
+        out[n++] = def->typed;
+    }
+    out[n] = NULL;
+    return n;
+}
 
 typedef struct kernel_def {
     nnact_family family;
@@ -34,6 +64,8 @@ typedef struct kernel_def {
 #define ACT_KERNEL_DEFS(name, KIND, da, db, needs)                                   \
     [NNACT_K_act_##name##_fwd] = {NNACT_FAMILY_ACT, "act_" #name "_fwd"},            \
     [NNACT_K_act_##name##_bwd] = {NNACT_FAMILY_ACT, "act_" #name "_bwd"},            \
+    [NNACT_K_act_##name##_fwd_h] = {NNACT_FAMILY_ACT, "act_" #name "_fwd_h"},        \
+    [NNACT_K_act_##name##_bwd_h] = {NNACT_FAMILY_ACT, "act_" #name "_bwd_h"},        \
     [NNACT_K_dense_##name##_fwd] = {NNACT_FAMILY_DENSE, "dense_" #name "_fwd"},
 static const kernel_def kernels[NNACT_K_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_KERNEL_DEFS)
@@ -45,6 +77,14 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_log_softmax_bwd] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd"},
     [NNACT_K_log_softmax_fwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_rows"},
     [NNACT_K_log_softmax_bwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_rows"},
+    [NNACT_K_softmax_fwd_h] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_h"},
+    [NNACT_K_softmax_bwd_h] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_h"},
+    [NNACT_K_softmax_fwd_rows_h] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_rows_h"},
+    [NNACT_K_softmax_bwd_rows_h] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows_h"},
+    [NNACT_K_log_softmax_fwd_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_h"},
+    [NNACT_K_log_softmax_bwd_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_h"},
+    [NNACT_K_log_softmax_fwd_rows_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_rows_h"},
+    [NNACT_K_log_softmax_bwd_rows_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_rows_h"},
     [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
     [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
     [NNACT_K_prelu_bwd_dalpha] = {NNACT_FAMILY_PRELU, "prelu_bwd_dalpha"},
@@ -62,6 +102,9 @@ static const kernel_def kernels[NNACT_K_COUNT] = {
     [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},
     [NNACT_K_optim_adam] = {NNACT_FAMILY_OPTIM, "optim_adam"},
     [NNACT_K_gather_rows] = {NNACT_FAMILY_DATA, "gather_rows"},
+    [NNACT_K_widen_f16] = {NNACT_FAMILY_CONVERT, "widen_f16"},
+    [NNACT_K_narrow_f16] = {NNACT_FAMILY_CONVERT, "narrow_f16"},
+    [NNACT_K_scale_check] = {NNACT_FAMILY_CONVERT, "scale_check"},
 };
 #undef ACT_KERNEL_DEFS
 
@@ -103,14 +146,10 @@ static nnact_status build_failure(nnact_ctx *ctx, cl_program prog, const char *f
 static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
 {
     const family_def *def = &families[f];
-    const char *srcs[4]; /* OpenCL 1.2 headers take a non-const char ** */
-    cl_uint n = 0;
-    while (n < 4 && def->sources[n]) {
-        srcs[n] = def->sources[n];
-        n++;
-    }
+    const char *srcs[MAX_SOURCES + 1]; /* OpenCL 1.2 headers take a non-const char ** */
+    const cl_uint n = family_sources(f, srcs);
     const bool cached = nnact_bincache_enabled(ctx);
-    if (cached && (ctx->programs[f] = nnact_bincache_load(ctx, def->name, def->sources)))
+    if (cached && (ctx->programs[f] = nnact_bincache_load(ctx, def->name, srcs)))
         return NNACT_OK;
     cl_int err;
     cl_program prog = clCreateProgramWithSource(ctx->context, n, srcs, NULL, &err);
@@ -126,7 +165,7 @@ static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
         fprintf(stderr, "nnact: built kernel family '%s' (%s)\n", def->name,
                 ctx->build_options);
     if (cached)
-        nnact_bincache_store(ctx, def->name, def->sources, prog);
+        nnact_bincache_store(ctx, def->name, srcs, prog);
     ctx->programs[f] = prog;
     return NNACT_OK;
 }

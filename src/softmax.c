@@ -7,6 +7,12 @@
 
 #include <math.h>
 
+/* From a float32 row kernel's id to its F16 twin (internal.h keeps the
+ * eight _h ids right after the eight float32 ones). */
+#define F16_SHIFT (NNACT_K_softmax_fwd_h - NNACT_K_softmax_fwd)
+_Static_assert(NNACT_K_log_softmax_bwd_rows_h - NNACT_K_log_softmax_bwd_rows == F16_SHIFT,
+               "the F16 row kernels follow the float32 ones in order");
+
 static nnact_status check_temperature(float t, const char *fn)
 {
     if (!isfinite(t) || !(t > 0.0f))
@@ -31,9 +37,24 @@ static nnact_status row_forward(nnact_ctx *ctx, const char *fn, float temperatur
         return st;
     if (!nnact_numel(x))
         return NNACT_OK;
+    const bool half = x->dtype == NNACT_F16 && y->dtype == NNACT_F16;
+    if (!half && (x->dtype == NNACT_F16 || y->dtype == NNACT_F16)) {
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *xv, *yv;
+        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, y, NNACT_USE_OUT, &yv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, row_forward(ctx, fn, temperature, xv, (nnact_tensor *)yv,
+                                              k_rows, k_group, scratch));
+    }
+    if (half) { /* the _h kernels follow the float32 ones in the same order */
+        k_rows = (nnact_kernel_id)(k_rows + F16_SHIFT);
+        k_group = (nnact_kernel_id)(k_group + F16_SHIFT);
+    }
     cl_ulong xo = x->offset, yo = y->offset, cols = x->cols, rows = x->rows;
     if (ctx->row_kernels) {
-        cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * sizeof(float));
+        cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * nnact_elem_size(y));
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
                             NNACT_ARG(temperature), NNACT_ARG(stream)};
@@ -63,10 +84,27 @@ static nnact_status row_backward(nnact_ctx *ctx, const char *fn, float temperatu
         return st;
     if (!nnact_numel(y))
         return NNACT_OK;
+    const nnact_tensor *used[] = {y, dy, dx};
+    const bool half = nnact_all_f16(3, used);
+    if (!half && nnact_any_f16(3, used)) {
+        nnact_f32_frame f;
+        nnact_f32_frame_init(&f, ctx);
+        const nnact_tensor *yv, *dyv, *dxv;
+        if ((st = nnact_as_f32(&f, y, NNACT_USE_IN, &yv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dy, NNACT_USE_IN, &dyv)) != NNACT_OK ||
+            (st = nnact_as_f32(&f, dx, NNACT_USE_OUT, &dxv)) != NNACT_OK)
+            return st;
+        return nnact_f32_done(&f, row_backward(ctx, fn, temperature, yv, dyv,
+                                               (nnact_tensor *)dxv, k_rows, k_group));
+    }
+    if (half) {
+        k_rows = (nnact_kernel_id)(k_rows + F16_SHIFT);
+        k_group = (nnact_kernel_id)(k_group + F16_SHIFT);
+    }
     cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols,
              rows = y->rows;
     if (ctx->row_kernels) {
-        cl_uint stream = nnact_stream_stores(ctx, 3 * nnact_numel(y) * sizeof(float));
+        cl_uint stream = nnact_stream_stores(ctx, 3 * nnact_numel(y) * nnact_elem_size(dx));
         nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature),

@@ -1,21 +1,30 @@
-/* Tensors: 2-D row-major float32 views (buffer + element offset) that
- * belong to one context. */
+/* Tensors: 2-D row-major views (buffer + element offset) of float32 or
+ * half elements that belong to one context. */
 #include "internal.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static nnact_status numel_bytes(size_t rows, size_t cols, size_t *bytes, const char *fn)
+static nnact_status numel_bytes(size_t rows, size_t cols, size_t es, size_t *bytes,
+                                const char *fn)
 {
-    if (cols && rows > SIZE_MAX / cols / sizeof(float))
-        return nnact_fail(NNACT_ERR_SHAPE, "%s: %zux%zu floats overflow size_t", fn,
+    if (cols && rows > SIZE_MAX / cols / es)
+        return nnact_fail(NNACT_ERR_SHAPE, "%s: %zux%zu elements overflow size_t", fn,
                           rows, cols);
-    *bytes = rows * cols * sizeof(float);
+    *bytes = rows * cols * es;
     return NNACT_OK;
 }
 
 nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
                                  nnact_tensor **out)
+{
+    return nnact_tensor_create_typed(ctx, rows, cols, NNACT_F32, out);
+}
+
+nnact_status nnact_tensor_create_typed(nnact_ctx *ctx, size_t rows, size_t cols,
+                                       nnact_dtype dtype, nnact_tensor **out)
 {
     const char *fn = "nnact_tensor_create";
     if (!out)
@@ -24,7 +33,9 @@ nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
     nnact_status st = nnact_check_ctx(ctx, fn);
     size_t bytes = 0;
     if (st == NNACT_OK)
-        st = numel_bytes(rows, cols, &bytes, fn);
+        st = nnact_check_dtype(dtype, fn);
+    if (st == NNACT_OK)
+        st = numel_bytes(rows, cols, nnact_dtype_size(dtype), &bytes, fn);
     if (st != NNACT_OK)
         return st;
     nnact_tensor *t = calloc(1, sizeof *t);
@@ -36,14 +47,16 @@ nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
         if (err != CL_SUCCESS) {
             free(t);
             return nnact_fail(nnact_cl_status(err),
-                              "%s: allocating %zux%zu floats (%zu bytes) on '%s' "
-                              "failed: clCreateBuffer: %s (%d)", fn, rows, cols, bytes,
+                              "%s: allocating %zux%zu %s elements (%zu bytes) on '%s' "
+                              "failed: clCreateBuffer: %s (%d)", fn, rows, cols,
+                              nnact_dtype_name(dtype), bytes,
                               ctx->info.device_name, nnact_cl_error_name(err), (int)err);
         }
     }
     t->ctx = ctx;
     t->rows = rows;
     t->cols = cols;
+    t->dtype = dtype;
     *out = t;
     return NNACT_OK;
 }
@@ -51,11 +64,20 @@ nnact_status nnact_tensor_create(nnact_ctx *ctx, size_t rows, size_t cols,
 nnact_status nnact_tensor_wrap(nnact_ctx *ctx, cl_mem buffer, size_t offset_elems,
                                size_t rows, size_t cols, nnact_tensor **out)
 {
+    return nnact_tensor_wrap_typed(ctx, buffer, offset_elems, rows, cols, NNACT_F32, out);
+}
+
+nnact_status nnact_tensor_wrap_typed(nnact_ctx *ctx, cl_mem buffer, size_t offset_elems,
+                                     size_t rows, size_t cols, nnact_dtype dtype,
+                                     nnact_tensor **out)
+{
     const char *fn = "nnact_tensor_wrap";
     if (!out)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
     *out = NULL;
     nnact_status st = nnact_check_ctx(ctx, fn);
+    if (st == NNACT_OK)
+        st = nnact_check_dtype(dtype, fn);
     if (st != NNACT_OK)
         return st;
     if (!buffer)
@@ -72,15 +94,16 @@ nnact_status nnact_tensor_wrap(nnact_ctx *ctx, cl_mem buffer, size_t offset_elem
         return nnact_fail(NNACT_ERR_INVALID_ARG,
                           "%s: buffer belongs to another cl_context than ctx", fn);
     size_t bytes = 0;
-    st = numel_bytes(rows, cols, &bytes, fn);
+    const size_t es = nnact_dtype_size(dtype);
+    st = numel_bytes(rows, cols, es, &bytes, fn);
     if (st != NNACT_OK)
         return st;
-    size_t avail = size / sizeof(float);
-    if (offset_elems > avail || bytes / sizeof(float) > avail - offset_elems)
+    size_t avail = size / es;
+    if (offset_elems > avail || bytes / es > avail - offset_elems)
         return nnact_fail(NNACT_ERR_INVALID_ARG,
                           "%s: a %zux%zu view at element offset %zu runs past the "
-                          "end of a buffer of %zu floats", fn, rows, cols,
-                          offset_elems, avail);
+                          "end of a buffer of %zu %s elements", fn, rows, cols,
+                          offset_elems, avail, nnact_dtype_name(dtype));
     nnact_tensor *t = calloc(1, sizeof *t);
     if (!t)
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -90,6 +113,7 @@ nnact_status nnact_tensor_wrap(nnact_ctx *ctx, cl_mem buffer, size_t offset_elem
     t->offset = offset_elems;
     t->rows = rows;
     t->cols = cols;
+    t->dtype = dtype;
     *out = t;
     return NNACT_OK;
 }
@@ -114,31 +138,95 @@ static nnact_status host_copy_check(const nnact_tensor *t, const void *host, con
     return NNACT_OK;
 }
 
+/* Blocking byte copies of the elements as stored. */
+static nnact_status write_bytes(nnact_tensor *t, const void *host, const char *fn)
+{
+    const size_t es = nnact_elem_size(t);
+    cl_int err = clEnqueueWriteBuffer(t->ctx->queue, t->buf, CL_TRUE, t->offset * es,
+                                      nnact_numel(t) * es, host, 0, NULL, NULL);
+    if (err == CL_SUCCESS)
+        return NNACT_OK;
+    char what[96];
+    snprintf(what, sizeof what, "%s: clEnqueueWriteBuffer", fn);
+    return nnact_fail_cl(err, what);
+}
+
+static nnact_status read_bytes(const nnact_tensor *t, void *host, const char *fn)
+{
+    const size_t es = nnact_elem_size(t);
+    cl_int err = clEnqueueReadBuffer(t->ctx->queue, t->buf, CL_TRUE, t->offset * es,
+                                     nnact_numel(t) * es, host, 0, NULL, NULL);
+    if (err == CL_SUCCESS)
+        return NNACT_OK;
+    char what[96];
+    snprintf(what, sizeof what, "%s: clEnqueueReadBuffer", fn);
+    return nnact_fail_cl(err, what);
+}
+
 nnact_status nnact_tensor_write(nnact_tensor *t, const float *host)
 {
-    nnact_status st = host_copy_check(t, host, "nnact_tensor_write");
+    const char *fn = "nnact_tensor_write";
+    nnact_status st = host_copy_check(t, host, fn);
     if (st != NNACT_OK || !nnact_numel(t))
         return st;
-    cl_int err = clEnqueueWriteBuffer(t->ctx->queue, t->buf, CL_TRUE,
-                                      t->offset * sizeof(float),
-                                      nnact_numel(t) * sizeof(float), host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? NNACT_OK
-                             : nnact_fail_cl(err, "nnact_tensor_write: clEnqueueWriteBuffer");
+    if (t->dtype == NNACT_F32)
+        return write_bytes(t, host, fn);
+    const size_t n = nnact_numel(t);
+    uint16_t *h = malloc(n * sizeof *h);
+    if (!h)
+        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory converting "
+                          "%zu floats to half", fn, n);
+    for (size_t i = 0; i < n; i++)
+        h[i] = nnact_float_to_half(host[i]);
+    st = write_bytes(t, h, fn);
+    free(h);
+    return st;
 }
 
 nnact_status nnact_tensor_read(const nnact_tensor *t, float *host)
 {
-    nnact_status st = host_copy_check(t, host, "nnact_tensor_read");
+    const char *fn = "nnact_tensor_read";
+    nnact_status st = host_copy_check(t, host, fn);
     if (st != NNACT_OK)
         return st;
     if (!nnact_numel(t)) /* still waits, as documented */
         return nnact_ctx_finish(t->ctx);
-    cl_int err = clEnqueueReadBuffer(t->ctx->queue, t->buf, CL_TRUE,
-                                     t->offset * sizeof(float),
-                                     nnact_numel(t) * sizeof(float), host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? NNACT_OK
-                             : nnact_fail_cl(err, "nnact_tensor_read: clEnqueueReadBuffer");
+    if (t->dtype == NNACT_F32)
+        return read_bytes(t, host, fn);
+    /* The halves land in the second half of host's own floats, then widen
+     * from the front: element i is read (at byte 2n + 2i) before float i
+     * (bytes 4i..4i+3 <= 2n + 2i) is written. No allocation. */
+    const size_t n = nnact_numel(t);
+    uint16_t *h = (uint16_t *)(void *)(host + n) - n;
+    if ((st = read_bytes(t, h, fn)) != NNACT_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v;
+        memcpy(&v, &h[i], sizeof v);
+        host[i] = nnact_half_to_float(v);
+    }
+    return NNACT_OK;
 }
+
+nnact_status nnact_tensor_write_raw(nnact_tensor *t, const void *host)
+{
+    nnact_status st = host_copy_check(t, host, "nnact_tensor_write_raw");
+    if (st != NNACT_OK || !nnact_numel(t))
+        return st;
+    return write_bytes(t, host, "nnact_tensor_write_raw");
+}
+
+nnact_status nnact_tensor_read_raw(const nnact_tensor *t, void *host)
+{
+    nnact_status st = host_copy_check(t, host, "nnact_tensor_read_raw");
+    if (st != NNACT_OK)
+        return st;
+    if (!nnact_numel(t))
+        return nnact_ctx_finish(t->ctx);
+    return read_bytes(t, host, "nnact_tensor_read_raw");
+}
+
+nnact_dtype nnact_tensor_dtype(const nnact_tensor *t) { return t ? t->dtype : NNACT_F32; }
 
 size_t nnact_tensor_rows(const nnact_tensor *t) { return t ? t->rows : 0; }
 size_t nnact_tensor_cols(const nnact_tensor *t) { return t ? t->cols : 0; }
@@ -171,9 +259,12 @@ nnact_status nnact_tensor_fill(nnact_tensor *t, float value)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_tensor_fill: t is NULL");
     if (!nnact_numel(t))
         return NNACT_OK;
-    cl_int err = clEnqueueFillBuffer(t->ctx->queue, t->buf, &value, sizeof value,
-                                     t->offset * sizeof(float),
-                                     nnact_numel(t) * sizeof(float), 0, NULL, NULL);
+    /* F16: the 2-byte pattern of the value rounded on the host. */
+    const uint16_t half = nnact_float_to_half(value);
+    const size_t es = nnact_elem_size(t);
+    const void *pattern = t->dtype == NNACT_F16 ? (const void *)&half : (const void *)&value;
+    cl_int err = clEnqueueFillBuffer(t->ctx->queue, t->buf, pattern, es, t->offset * es,
+                                     nnact_numel(t) * es, 0, NULL, NULL);
     return err == CL_SUCCESS ? NNACT_OK
                              : nnact_fail_cl(err, "nnact_tensor_fill: clEnqueueFillBuffer");
 }

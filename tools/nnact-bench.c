@@ -67,6 +67,12 @@ typedef struct bench {
     int reps;
     bool json;
     bool vs_onednn; /* --vs onednn: oneDNN beside each op */
+    /* --dtype: storage types the activations and softmax run in, and the
+     * one filled() creates now; ratio_base: the F32 median of the op just
+     * reported, for the F16/F32 ratio. */
+    bool dtype_f32, dtype_f16;
+    nnact_dtype dtype;
+    double ratio_base, f32_fwd, f32_bwd;
     const char *device_name;
     /* Device timestamps not believable (Mesa 22.3's rusticl: success with
      * start 2, end 3; timer resolution 0): "device" columns are wall-clock
@@ -322,6 +328,10 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
                gbs, r.copy_gbs, gbs / r.copy_gbs);
         if (flops > 0)
             printf(",\"gflop_s\":%.2f", flops / r.dev_med * 1e-9);
+        if (b->dtype_f16)
+            printf(",\"dtype\":\"%s\"", nnact_dtype_name(b->dtype));
+        if (b->dtype == NNACT_F16 && b->ratio_base > 0)
+            printf(",\"ratio_f16_f32\":%.3f", r.dev_med / b->ratio_base);
         if (b->vs_onednn && r.ref_med > 0)
             printf(",\"onednn_ms_median\":%.4f,\"onednn_variant\":\"%s\","
                    "\"ratio_onednn\":%.3f", r.ref_med * 1e3, r.ref_variant,
@@ -343,6 +353,8 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
             printf(" %9s %7s", "\u2014", "\u2014");
         if (flops > 0)
             printf("  %.1f GFLOP/s", flops / r.dev_med * 1e-9);
+        if (b->dtype == NNACT_F16 && b->ratio_base > 0)
+            printf("  f16/f32 %.2f", r.dev_med / b->ratio_base);
         printf("\n");
     }
     fflush(stdout);
@@ -411,7 +423,7 @@ static nnact_tensor *filled_host(bench *b, size_t r, size_t c, float lo, float h
                                  unsigned seed, float **host)
 {
     nnact_tensor *t;
-    CHECK_NN(nnact_tensor_create(b->ctx, r, c, &t));
+    CHECK_NN(nnact_tensor_create_typed(b->ctx, r, c, b->dtype, &t));
     size_t n = r * c;
     float *h = malloc((n ? n : 1) * sizeof *h);
     unsigned s = seed * 2654435761u + 1;
@@ -491,6 +503,16 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
         bool f = wanted(ops, group, fname), bw = wanted(ops, group, bname);
         if (!f && !bw)
             continue;
+        for (int d = 0; d < 2; d++) {
+        if (!(d ? b->dtype_f16 : b->dtype_f32))
+            continue;
+        b->dtype = d ? NNACT_F16 : NNACT_F32;
+        const double es = d ? 2 : 4; /* bytes per element */
+        if (d) {
+            snprintf(fname, sizeof fname, "%s.fwd.f16", an);
+            snprintf(bname, sizeof bname, "%s.bwd.f16", an);
+        }
+        double base_f = 0, base_b = 0;
         size_t r = rows, c = cols;
         op_state s = {0};
         CHECK_NN(nnact_act_from_name(an, &s.act));
@@ -502,17 +524,30 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
         s.d = filled(b, r, c, 0, 0, 4);
         if (f) {
             ref_op ref = make_ref(b, &s.act, an, row_wise, false, r, c, hx, hdy);
-            report(b, fname, r, c, 8 * n, 0, measure_vs(b, op_act_fwd, &s, 8 * n, &ref));
+            b->ratio_base = d ? b->f32_fwd : 0;
+            result res = measure_vs(b, op_act_fwd, &s, 2 * es * n, &ref);
+            report(b, fname, r, c, 2 * es * n, 0, res);
+            if (!d)
+                b->f32_fwd = res.dev_med;
             ref_free(&ref);
         }
         if (bw) {
-            double bytes = (k == NNACT_ACT_IDENTITY ? 8 : 12) * n;
+            double bytes = (k == NNACT_ACT_IDENTITY ? 2 : 3) * es * n;
             ref_op ref = make_ref(b, &s.act, an, row_wise, true, r, c, hx, hdy);
-            report(b, bname, r, c, bytes, 0, measure_vs(b, op_act_bwd, &s, bytes, &ref));
+            b->ratio_base = d ? b->f32_bwd : 0;
+            result res = measure_vs(b, op_act_bwd, &s, bytes, &ref);
+            report(b, bname, r, c, bytes, 0, res);
+            if (!d)
+                b->f32_bwd = res.dev_med;
             ref_free(&ref);
         }
+        (void)base_f, (void)base_b;
         free(hx), free(hdy);
         free_state(&s);
+        }
+        b->dtype = NNACT_F32;
+        b->ratio_base = 0;
+        b->f32_fwd = b->f32_bwd = 0;
     }
 }
 
@@ -853,6 +888,8 @@ static void usage(FILE *f)
         "  --gemm MxNxK[:TT]  an SGEMM shape instead of the MLP's (T/N for a and b)\n"
         "  --reps N      timed repetitions after 3 warm-up runs (default 20)\n"
         "  --json        one JSON object per measurement\n"
+        "  --dtype f32|f16|f32,f16  storage of the activations and softmax (default\n"
+        "                f32); with both, each F16 row also gives its time / F32's\n"
         "  --vs onednn   time oneDNN's eltwise/softmax primitive right after each\n"
         "                activation and report oneDNN's time / ours (built with\n"
         "                libdnnl-dev only; OMP_NUM_THREADS defaults to the CPUs online)\n"
@@ -869,6 +906,7 @@ int main(int argc, char **argv)
     size_t rows = 4096, cols = 4096, srows = 4096, scols = 1000;
     bench b = {0};
     b.reps = 20;
+    b.dtype_f32 = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) {
@@ -904,6 +942,14 @@ int main(int argc, char **argv)
         }
         else if (!strcmp(a, "--reps"))
             b.reps = atoi(v) > 0 ? atoi(v) : 20;
+        else if (!strcmp(a, "--dtype")) {
+            b.dtype_f32 = strstr(v, "f32") != NULL;
+            b.dtype_f16 = strstr(v, "f16") != NULL;
+            if (!b.dtype_f32 && !b.dtype_f16) {
+                fprintf(stderr, "nnact-bench: --dtype wants f32, f16 or f32,f16\n");
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--size")) {
             if (sscanf(v, "%zux%zu", &rows, &cols) != 2 || !rows || !cols) {
                 fprintf(stderr, "nnact-bench: --size wants ROWSxCOLS, e.g. 4096x4096\n");

@@ -19,7 +19,7 @@
 
 typedef struct options {
     const char *data, *layers, *act, *optimizer, *device, *save, *load, *history, *schedule;
-    const char *tune;
+    const char *tune, *storage;
     int epochs, batch;
     float lr;
     uint64_t seed;
@@ -40,6 +40,8 @@ static void usage(FILE *f)
         "  --schedule cosine|constant  learning rate over the run (default cosine:\n"
         "                      lr * (1 + cos(pi * step / steps)) / 2)\n"
         "  --seed N            weights and shuffling (default 42)\n"
+        "  --storage f32|f16   activations and their gradients stored as float32 (default)\n"
+        "                      or half, with dynamic loss scaling; weights stay float32\n"
         "  --device SEL        device selector (overrides NNACT_DEVICE)\n"
         "  --save FILE         save the trained model\n"
         "  --load FILE         start from a saved model; with no --epochs, only evaluate\n"
@@ -103,6 +105,10 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(a, "--save")) o->save = v;
         else if (!strcmp(a, "--load")) o->load = v;
         else if (!strcmp(a, "--history")) o->history = v;
+        else if (!strcmp(a, "--storage")) {
+            o->storage = v;
+            ok = !strcmp(v, "f32") || !strcmp(v, "f16");
+        }
         else if (!strcmp(a, "--tune")) {
             o->tune = v;
             ok = !strcmp(v, "auto") || !strcmp(v, "off") || !strcmp(v, "fast") ||
@@ -127,6 +133,7 @@ static int parse_args(int argc, char **argv, options *o)
             fprintf(stderr, "nnact-train: bad value '%s' for %s (want %s)\n", v, a,
                     !strcmp(a, "--lr") ? "a finite number > 0" :
                     !strcmp(a, "--schedule") ? "cosine or constant" :
+                    !strcmp(a, "--storage") ? "f32 or f16" :
                     !strcmp(a, "--batch") ? "an integer >= 1" : "an integer >= 0");
             return 0;
         }
@@ -351,6 +358,8 @@ int main(int argc, char **argv)
             acts[i] = i + 2 == n_sizes ? "softmax" : o.act;
         TRY(nnact_mlp_create(ctx, sizes, n_sizes, acts, o.seed, &mlp));
     }
+    if (o.storage && !strcmp(o.storage, "f16"))
+        TRY(nnact_mlp_set_storage(mlp, NNACT_F16));
     nnact_optim opt;
     TRY(nnact_optim_from_name(o.optimizer, &opt));
     if (o.lr > 0)
