@@ -1,5 +1,5 @@
 /* Conversions between float32 and F16 storage: the widening path that lets
- * every float32 kernel serve F16 tensors (src/dtype.c), and the narrowing
+ * every float32 kernel serve F16 tensors (src/tensor/dtype.c), and the narrowing
  * that rounds a float32 result once, to nearest even, into an F16 output.
  * VW elements per work-item; views may start at any element. */
 

@@ -263,6 +263,7 @@ int nnact_act_needs(nnact_act_kind kind);
  * false when it does not fit. */
 bool nnact_name_key(const char *name, char *key, size_t cap);
 nnact_status nnact_check_act(const nnact_act *act, const char *fn);
+/* Work-items of a kernel taking VW (16) elements each (program.c). */
 size_t nnact_elementwise_items(size_t n);
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                                     const nnact_tensor *b, const char *bn,
@@ -287,7 +288,7 @@ nnact_status nnact_read_file(const char *path, unsigned char **data, size_t *n,
 uint64_t nnact_fnv1a(uint64_t h, const char *s);
 
 /* The cache directory: $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else
- * $HOME/.cache/nnact (tuning.c); mkdir -p. */
+ * $HOME/.cache/nnact (fileio.c); nnact_make_dirs is mkdir -p. */
 bool nnact_cache_dir(char *buf, size_t cap);
 void nnact_make_dirs(const char *dir);
 
@@ -320,12 +321,14 @@ const char *nnact_tuning_database(char **owned, char *origin, size_t cap);
  * keeps the text for the first SGEMM. */
 nnact_status nnact_load_tuning(nnact_ctx *ctx);
 
-/* ---- CLBlast (blas.c) ---- */
+/* ---- CLBlast's program cache (clblast_cache.c) ---- */
 /* Counts the contexts alive on each device (thread-safe); closing the last
  * one empties CLBlast's program cache. opened returns false (and counts
  * nothing) when out of memory. */
 bool nnact_clblast_ctx_opened(cl_device_id device);
 void nnact_clblast_ctx_closed(cl_device_id device);
+
+/* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* nnact_gemm after its checks (shapes already known to fit). */
 nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,

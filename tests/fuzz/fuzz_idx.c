@@ -1,4 +1,4 @@
-/* libFuzzer harness: the IDX reader (src/idx.c, plain or gzip) and
+/* libFuzzer harness: the IDX reader (src/base/idx.c, plain or gzip) and
  * nnact-train's dataset loader on top of it (tools/dataset.c). Input: two
  * bytes giving the length of the images file, the images file, then the
  * labels file; both are written to a private directory (t10k-* link to

@@ -15,7 +15,7 @@ def write(harness, name, data):
 
 
 def model(sizes, acts):
-    """A model file (src/mlp_io.c's layout) without its trailing CRC-32."""
+    """A model file (src/model/mlp_io.c's layout) without its trailing CRC-32."""
     b = b'NNACTMLP' + struct.pack('<II', 1, len(sizes))
     b += b''.join(struct.pack('<Q', s) for s in sizes)
     b += b''.join(struct.pack('<Iff', k, a, be) for k, a, be in acts)

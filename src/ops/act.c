@@ -107,12 +107,6 @@ nnact_status nnact_check_act(const nnact_act *act, const char *fn)
 
 int nnact_act_needs(nnact_act_kind kind) { return acts[kind].needs; }
 
-size_t nnact_elementwise_items(size_t n)
-{
-    const size_t per_item = 16; /* VW in common.cl */
-    return (n + per_item - 1) / per_item;
-}
-
 /* act.cl's items: one for the head before the output's 64-byte boundary,
  * then one per VW floats from it. */
 static size_t act_items(size_t n) { return nnact_elementwise_items(n) + 1; }

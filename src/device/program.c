@@ -240,3 +240,10 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
     }
     return NNACT_OK;
 }
+
+/* Work-items of the kernels that take VW elements each. */
+size_t nnact_elementwise_items(size_t n)
+{
+    const size_t per_item = 16; /* VW in common.cl */
+    return (n + per_item - 1) / per_item;
+}

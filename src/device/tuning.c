@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_PARAMS 32
 
@@ -103,23 +102,6 @@ static void tuning_key(const nnact_ctx *ctx, char *key, size_t cap)
              ctx->info.device_name, ctx->info.driver_version, ctx->info.platform_version, v);
 }
 
-/* $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else $HOME/.cache/nnact. */
-bool nnact_cache_dir(char *buf, size_t cap)
-{
-    const char *d = getenv("NNACT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"),
-               *h = getenv("HOME");
-    int w;
-    if (d && *d)
-        w = snprintf(buf, cap, "%s", d);
-    else if (x && *x)
-        w = snprintf(buf, cap, "%s/nnact", x);
-    else if (h && *h)
-        w = snprintf(buf, cap, "%s/.cache/nnact", h);
-    else
-        return false;
-    return w > 0 && (size_t)w < cap;
-}
-
 nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
 {
     if (!ctx || !buf || !cap)
@@ -136,17 +118,6 @@ nnact_status nnact_tuning_path(const nnact_ctx *ctx, char *buf, size_t cap)
     return NNACT_OK;
 }
 
-void nnact_make_dirs(const char *dir)
-{
-    char tmp[2400];
-    snprintf(tmp, sizeof tmp, "%s/", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-}
 
 nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *params)
 {
