@@ -70,6 +70,12 @@ inline void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
         uint count, c;                                                              \
         if (!SFX(aligned_span)(y + yo, n, &base, &count))                           \
             return;                                                                 \
+        if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            for (uint u = 0; u < ITEM / VW; u++)                                      \
+                SFX(store_aligned)(name##_fwd(S_VLOAD(x + xo + base + u * VW), alpha, beta), \
+                                   y + yo + base + u * VW, stream);                   \
+            return;                                                                 \
+        }                                                                           \
         for (uint u = 0; u < ITEM / VW && SFX(span_part)(base, count, u, &b, &c); u++) \
             SFX(store_span)(name##_fwd(SFX(load_part)(x + xo, b, c), alpha, beta),  \
                             y + yo, b, c, stream);                                  \
@@ -84,6 +90,16 @@ inline void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
         uint count, c;                                                              \
         if (!SFX(aligned_span)(dx + dxo, n, &base, &count))                         \
             return;                                                                 \
+        if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            for (uint u = 0; u < ITEM / VW; u++) {                                    \
+                const ulong o = base + u * VW;                                      \
+                vfloat xv = (NEEDS_##needs == NEEDS_X) ? S_VLOAD(x + xo + o) : VZERO;  \
+                vfloat yv = (NEEDS_##needs == NEEDS_Y) ? S_VLOAD(y + yo + o) : VZERO;  \
+                SFX(store_aligned)(name##_bwd(xv, yv, S_VLOAD(dy + dyo + o), alpha, beta), \
+                                   dx + dxo + o, stream);                           \
+            }                                                                       \
+            return;                                                                 \
+        }                                                                           \
         for (uint u = 0; u < ITEM / VW && SFX(span_part)(base, count, u, &b, &c); u++) { \
             vfloat xv = (NEEDS_##needs == NEEDS_X) ? SFX(load_part)(x + xo, b, c) : VZERO; \
             vfloat yv = (NEEDS_##needs == NEEDS_Y) ? SFX(load_part)(y + yo, b, c) : VZERO; \

@@ -156,7 +156,7 @@ NNACT_API size_t nnact_ctx_profile(nnact_ctx *ctx, nnact_profile_entry *out, siz
  * clock, each launch waited for: <why>". NULL when profiling is off. */
 NNACT_API const char *nnact_ctx_profile_clock(const nnact_ctx *ctx);
 
-/* ---- Tensors: 2-D, row-major, float32 ---------------------------------- */
+/* ---- Tensors: 2-D, row-major, float32 (or half: see Storage types) ------ */
 
 typedef struct nnact_tensor nnact_tensor;
 
@@ -332,7 +332,8 @@ NNACT_API nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *
 typedef enum nnact_transpose { NNACT_NO_TRANS = 0, NNACT_TRANS = 1 } nnact_transpose;
 
 /* c = alpha * op(a) * op(b) + beta * c, with op(a) m x k, op(b) k x n and c
- * m x n. k = 0 gives beta * c. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
+ * m x n. k = 0 gives beta * c. F16 operands are widened to float32 and
+ * multiplied by SGEMM (an F16 c is rounded once at the end). Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
  * (naming the three shapes), NNACT_ERR_BUILD (CLBlast could not build its
  * kernels), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED / NNACT_ERR_OUT_OF_MEMORY
  * with CLBlast's status name in the message. */
@@ -532,8 +533,10 @@ NNACT_API const char *nnact_optim_name(nnact_optim_kind kind);
 /* One step for one parameter tensor. step counts from 1 (Adam's bias
  * correction uses it). state1 is SGD's velocity (needed when momentum > 0)
  * or Adam's first moment; state2 is Adam's second moment. States have the
- * parameter's shape and start at zero (the caller zeroes them).
- * Errors: NNACT_ERR_INVALID_ARG (NULL, needed state NULL, lr < 0, momentum
+ * parameter's shape and start at zero (the caller zeroes them). param and
+ * the states must be float32 (the master weights); grad may be F16.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, needed state NULL, an F16 param or
+ * state, lr < 0, momentum
  * or betas outside [0, 1), eps <= 0, a non-finite value, step 0),
  * NNACT_ERR_SHAPE. */
 NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
