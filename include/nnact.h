@@ -592,10 +592,11 @@ NNACT_API nnact_tensor *nnact_mlp_bias_grad(nnact_mlp *mlp, size_t layer);
  * ("master weights"), so saved models are the same. With F16 the loss
  * gradient is scaled dynamically, as PyTorch's GradScaler does, so that
  * small gradients survive half's range: by 65536 at first; a backprop whose
- * parameter gradients hold inf or NaN (checked on the device, one 4-byte
- * read per step) makes the next nnact_mlp_apply skip its step and halve the
- * scale; after 2000 good steps in a row the scale doubles. The gradients
- * nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
+ * parameter gradients hold inf or NaN (checked on the device) makes the next
+ * nnact_mlp_apply skip its step (on the device: no wait) and halves the
+ * scale; after 2000 good steps in a row the scale doubles. The host learns
+ * of a skip at the next backprop, from a 4-byte read started without a
+ * wait. The gradients nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
  * (NULL, unknown dtype), NNACT_ERR_OUT_OF_MEMORY. */
 NNACT_API nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype);
 NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
@@ -603,7 +604,8 @@ NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
  * steps); resets its counters. Errors: NNACT_ERR_INVALID_ARG. */
 NNACT_API nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
                                                   unsigned growth_interval);
-/* The current loss scale (1 with F32 storage) and the steps skipped so far. */
+/* The current loss scale (1 with F32 storage) and the steps skipped so far,
+ * the last step's outcome included (they wait for its check). */
 NNACT_API float nnact_mlp_loss_scale(const nnact_mlp *mlp);
 NNACT_API uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp);
 
