@@ -7,38 +7,55 @@
  * The items are laid out on the output's 64-byte boundaries so that every
  * full vector can be stored aligned and, when stream is set (the host's
  * choice for tensors larger than the cache, NNACT_STREAM), bypass the
- * caches: a write then costs no read-for-ownership of its line. Item 0
- * stores the head before the first boundary (possibly nothing); item g >= 1
- * the VW elements from head + (g - 1) VW, the last one partial. The host
- * launches nnact_elementwise_items(n) + 1 items. */
+ * caches: a write then costs no read-for-ownership of its line. An item
+ * covers 64 bytes: ITEM = VW floats or 2 VW halves (with VW halves per item
+ * pocl's per-item cost kept F16 at the float32 time). Item 0 stores the
+ * head before the first boundary (possibly nothing); item g >= 1 the ITEM
+ * elements from head + (g - 1) ITEM, the last one partial. The host
+ * launches ceil(n / ITEM) + 1 items (act.c act_items). */
 
 #ifndef NEEDS_NONE
 #define NEEDS_NONE 0
 #define NEEDS_X 1
 #define NEEDS_Y 2
 #endif
+#undef ITEM
+#define ITEM (64 / S_SIZE) /* elements per item: VW floats, 2 VW halves */
 
 /* This item's first element and count; false when it has none. */
 INLINE bool SFX(aligned_span)(__global const ST *out, ulong n, ulong *base, uint *count)
 {
-    const uint head = SFX(head_to_align)(out, n);
+    const uint head = (uint)min(n, (ulong)(((64 - ((size_t)out & 63)) & 63) / S_SIZE));
     const ulong g = get_global_id(0);
     if (g == 0) {
         *base = 0;
         *count = head;
         return head > 0;
     }
-    *base = head + (g - 1) * VW;
+    *base = head + (g - 1) * ITEM;
     if (*base >= n)
         return false;
-    *count = (uint)min((ulong)VW, n - *base);
+    *count = (uint)min((ulong)ITEM, n - *base);
     return true;
 }
 
-/* A full vector here is never item 0's (head < VW), so it is aligned. */
+/* The vectors of an item's span: u-th from base + u VW, count elements in
+ * all; false past the last. */
+INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
+{
+    if (count <= u * VW)
+        return false;
+    *b = base + u * VW;
+    *c = min((uint)VW, count - u * VW);
+    return true;
+}
+
+/* Full vectors after the head are aligned to their size; item 0's head may
+ * hold one full vector of halves (up to 31 before a 64-byte boundary),
+ * which is not: hence the address test. */
 INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, uint stream)
 {
-    if (count == VW)
+    if (count == VW && ((size_t)(out + base) & (VW * S_SIZE - 1)) == 0)
         SFX(store_aligned)(v, out + base, stream);
     else
         SFX(store_part)(v, out, base, count);
@@ -49,12 +66,19 @@ INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
                                         __global ST *y, ulong yo, ulong n,          \
                                         float alpha, float beta, uint stream)       \
     {                                                                               \
-        ulong base;                                                                 \
-        uint count;                                                                 \
+        ulong base, b;                                                              \
+        uint count, c;                                                              \
         if (!SFX(aligned_span)(y + yo, n, &base, &count))                           \
             return;                                                                 \
-        SFX(store_span)(name##_fwd(SFX(load_part)(x + xo, base, count), alpha, beta), \
-                        y + yo, base, count, stream);                               \
+        if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            for (uint u = 0; u < ITEM / VW; u++)                                      \
+                SFX(store_aligned)(name##_fwd(S_VLOAD(x + xo + base + u * VW), alpha, beta), \
+                                   y + yo + base + u * VW, stream);                   \
+            return;                                                                 \
+        }                                                                           \
+        for (uint u = 0; u < ITEM / VW && SFX(span_part)(base, count, u, &b, &c); u++) \
+            SFX(store_span)(name##_fwd(SFX(load_part)(x + xo, b, c), alpha, beta),  \
+                            y + yo, b, c, stream);                                  \
     }                                                                               \
     __kernel void SFX(act_##name##_bwd)(__global const ST *x, ulong xo,             \
                                         __global const ST *y, ulong yo,             \
@@ -62,14 +86,26 @@ INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
                                         __global ST *dx, ulong dxo, ulong n,        \
                                         float alpha, float beta, uint stream)       \
     {                                                                               \
-        ulong base;                                                                 \
-        uint count;                                                                 \
+        ulong base, b;                                                              \
+        uint count, c;                                                              \
         if (!SFX(aligned_span)(dx + dxo, n, &base, &count))                         \
             return;                                                                 \
-        vfloat xv = (NEEDS_##needs == NEEDS_X) ? SFX(load_part)(x + xo, base, count) : VZERO; \
-        vfloat yv = (NEEDS_##needs == NEEDS_Y) ? SFX(load_part)(y + yo, base, count) : VZERO; \
-        vfloat g = SFX(load_part)(dy + dyo, base, count);                           \
-        SFX(store_span)(name##_bwd(xv, yv, g, alpha, beta), dx + dxo, base, count, stream); \
+        if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            for (uint u = 0; u < ITEM / VW; u++) {                                    \
+                const ulong o = base + u * VW;                                      \
+                vfloat xv = (NEEDS_##needs == NEEDS_X) ? S_VLOAD(x + xo + o) : VZERO;  \
+                vfloat yv = (NEEDS_##needs == NEEDS_Y) ? S_VLOAD(y + yo + o) : VZERO;  \
+                SFX(store_aligned)(name##_bwd(xv, yv, S_VLOAD(dy + dyo + o), alpha, beta), \
+                                   dx + dxo + o, stream);                           \
+            }                                                                       \
+            return;                                                                 \
+        }                                                                           \
+        for (uint u = 0; u < ITEM / VW && SFX(span_part)(base, count, u, &b, &c); u++) { \
+            vfloat xv = (NEEDS_##needs == NEEDS_X) ? SFX(load_part)(x + xo, b, c) : VZERO; \
+            vfloat yv = (NEEDS_##needs == NEEDS_Y) ? SFX(load_part)(y + yo, b, c) : VZERO; \
+            vfloat g = SFX(load_part)(dy + dyo, b, c);                              \
+            SFX(store_span)(name##_bwd(xv, yv, g, alpha, beta), dx + dxo, b, c, stream); \
+        }                                                                           \
     }
 
 NNACT_ELEMENTWISE_ACTS(ACT_KERNELS)

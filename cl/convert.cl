@@ -23,9 +23,11 @@ __kernel void narrow_f16(__global const float *src, ulong so, __global half *dst
     store_part_h(load_part(src + so, base, count), dst + dso, base, count);
 }
 
-/* Loss scaling (mlp.c): flag[0] becomes nonzero when any of the n floats
- * at p is inf or NaN (an atomic or: only items that find one write). */
-__kernel void scale_check(__global const float *p, ulong po, ulong n, __global uint *flag)
+/* Loss scaling (mlp.c): the n floats at p are multiplied by inv (1/scale,
+ * a power of 2: exact) in place, and flag[0] becomes nonzero when any of
+ * them is inf or NaN (an atomic or: only items that find one write). */
+__kernel void scale_check(__global float *p, ulong po, ulong n, float inv,
+                          __global uint *flag)
 {
     const ulong base = get_global_id(0) * VW;
     if (base >= n)
@@ -34,4 +36,5 @@ __kernel void scale_check(__global const float *p, ulong po, ulong n, __global u
     vfloat v = load_part(p + po, base, count);
     if (any(isinf(v) || isnan(v)))
         atomic_or(flag, 1u);
+    store_part(v * inv, p + po, base, count);
 }

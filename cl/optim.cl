@@ -1,15 +1,17 @@
 /* Optimizer steps, updating parameters and their state in place, VW
  * elements per work-item. Hyper-parameters and bias corrections arrive as
- * arguments (the corrections computed on the host in double). */
+ * arguments (the corrections computed on the host in double). skip, when
+ * not NULL, skips the whole step if skip[0] is nonzero: the MLP's loss
+ * scaler sets it when a gradient holds inf or NaN, without a host wait. */
 
 /* SGD with momentum mu (PyTorch form): g' = g + wd p; v = mu v + g';
  * step = nesterov ? g' + mu v : v; p -= lr step. mu = 0: p -= lr g'. */
 __kernel void optim_sgd(__global float *p, ulong po, __global const float *g, ulong go,
                         __global float *v, ulong vo, ulong n, float lr, float mu,
-                        float wd, uint nesterov)
+                        float wd, uint nesterov, __global const uint *skip)
 {
     const ulong base = get_global_id(0) * VW;
-    if (base >= n)
+    if (base >= n || (skip && skip[0]))
         return;
     const uint count = (uint)min((ulong)VW, n - base);
     vfloat pv = load_part(p + po, base, count);
@@ -29,10 +31,10 @@ __kernel void optim_sgd(__global float *p, ulong po, __global const float *g, ul
 __kernel void optim_adam(__global float *p, ulong po, __global const float *g, ulong go,
                          __global float *m, ulong mo, __global float *s, ulong so,
                          ulong n, float lr, float b1, float b2, float eps, float wd,
-                         uint decoupled, float bc1, float bc2)
+                         uint decoupled, float bc1, float bc2, __global const uint *skip)
 {
     const ulong base = get_global_id(0) * VW;
-    if (base >= n)
+    if (base >= n || (skip && skip[0]))
         return;
     const uint count = (uint)min((ulong)VW, n - base);
     vfloat pv = load_part(p + po, base, count);

@@ -102,7 +102,10 @@ INLINE bool SFX(row_has_nan)(__global const ST *xr, ulong cols)
  * 32 for half),
  * bypassing the caches when stream is set: a large output nobody reads soon
  * then costs no read-for-ownership (measured 20 % faster for softmax
- * backward at 16 MB per tensor on pocl). Halves store their bit patterns. */
+ * backward at 16 MB per tensor on pocl). Halves are rounded by
+ * vstore_half16_rte into a register first (the builtin stores whole
+ * registers); the in-register conversion of storage_f16.cl was 1.5x slower
+ * there than not streaming (identity, relu at 16M halves). */
 #ifndef NNACT_HAVE_NT_STORE
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_nontemporal_store)
@@ -115,7 +118,9 @@ INLINE void SFX(store_aligned)(vfloat v, __global ST *p, uint stream)
 #ifdef NNACT_HAVE_NT_STORE
     if (stream) {
 #if S_HALF
-        __builtin_nontemporal_store(float_to_half_bits(v), (__global ushort16 *)p);
+        ushort16 bits; /* aligned: pocl's vstore_half16 needs it */
+        vstore_half16_rte(v, 0, (__private half *)&bits);
+        __builtin_nontemporal_store(bits, (__global ushort16 *)p);
 #else
         __builtin_nontemporal_store(v, (__global vfloat *)p);
 #endif

@@ -1,9 +1,12 @@
 /* Storage prelude: IEEE binary16 tensors (NNACT_F16) without cl_khr_fp16:
  * half appears only as a pointer target. Kernel names get the suffix _h.
- * Vectors move as ushort16 (vload16/vstore16 need only 2-byte alignment)
- * and convert in registers below: pocl 5's vload_half16 emits an aligned
- * 16-byte load (vmovdqa) and faulted on rows that start at odd addresses.
- * Single elements use the core vload_half / vstore_half_rte. */
+ * Vectors load with vload_half16 and store with vstore_half16_rte where the
+ * address is 16-byte aligned, else move as ushort16 (vload16/vstore16 need
+ * only 2-byte alignment) and convert in registers below: pocl 5 compiles
+ * vload_half16 to an aligned 16-byte load (vmovdqa) and faulted on rows at
+ * odd addresses, though its conversion (F16C) is twice as fast as ours
+ * (relu on 16M halves: 9.1 vs 17-20 ms, the float32 relu 20 ms). Single
+ * elements use the core vload_half / vstore_half_rte. */
 #undef ST
 #undef SFX
 #undef S_HALF
@@ -16,8 +19,8 @@
 #define SFX(name) name##_h
 #define S_HALF 1
 #define S_SIZE 2
-#define S_VLOAD(p) half_bits_to_float(vload16(0, (__global const ushort *)(p)))
-#define S_VSTORE(v, p) vstore16(float_to_half_bits(v), 0, (__global ushort *)(p))
+#define S_VLOAD(p) half16_load(p)
+#define S_VSTORE(v, p) half16_store((v), (p))
 #define S_LD(p, i) vload_half((i), (p))
 #define S_ST(v, p, i) vstore_half_rte((v), (i), (p))
 
@@ -50,5 +53,20 @@ INLINE ushort16 float_to_half_bits(vfloat v)
     uint16 o = select(normal, small, f < 0x38800000u);
     o = select(o, big, f >= 0x47800000u);
     return convert_ushort16(o | (sign >> 16));
+}
+
+INLINE vfloat half16_load(__global const half *p)
+{
+    if (((size_t)p & 15) == 0)
+        return vload_half16(0, p);
+    return half_bits_to_float(vload16(0, (__global const ushort *)p));
+}
+
+INLINE void half16_store(vfloat v, __global half *p)
+{
+    if (((size_t)p & 15) == 0)
+        vstore_half16_rte(v, 0, p);
+    else
+        vstore16(float_to_half_bits(v), 0, (__global ushort *)p);
 }
 #endif

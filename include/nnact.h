@@ -156,7 +156,7 @@ NNACT_API size_t nnact_ctx_profile(nnact_ctx *ctx, nnact_profile_entry *out, siz
  * clock, each launch waited for: <why>". NULL when profiling is off. */
 NNACT_API const char *nnact_ctx_profile_clock(const nnact_ctx *ctx);
 
-/* ---- Tensors: 2-D, row-major, float32 ---------------------------------- */
+/* ---- Tensors: 2-D, row-major, float32 (or half: see Storage types) ------ */
 
 typedef struct nnact_tensor nnact_tensor;
 
@@ -332,7 +332,8 @@ NNACT_API nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *
 typedef enum nnact_transpose { NNACT_NO_TRANS = 0, NNACT_TRANS = 1 } nnact_transpose;
 
 /* c = alpha * op(a) * op(b) + beta * c, with op(a) m x k, op(b) k x n and c
- * m x n. k = 0 gives beta * c. Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
+ * m x n. k = 0 gives beta * c. F16 operands are widened to float32 and
+ * multiplied by SGEMM (an F16 c is rounded once at the end). Errors: NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE
  * (naming the three shapes), NNACT_ERR_BUILD (CLBlast could not build its
  * kernels), NNACT_ERR_OPENCL / NNACT_ERR_UNSUPPORTED / NNACT_ERR_OUT_OF_MEMORY
  * with CLBlast's status name in the message. */
@@ -532,8 +533,10 @@ NNACT_API const char *nnact_optim_name(nnact_optim_kind kind);
 /* One step for one parameter tensor. step counts from 1 (Adam's bias
  * correction uses it). state1 is SGD's velocity (needed when momentum > 0)
  * or Adam's first moment; state2 is Adam's second moment. States have the
- * parameter's shape and start at zero (the caller zeroes them).
- * Errors: NNACT_ERR_INVALID_ARG (NULL, needed state NULL, lr < 0, momentum
+ * parameter's shape and start at zero (the caller zeroes them). param and
+ * the states must be float32 (the master weights); grad may be F16.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, needed state NULL, an F16 param or
+ * state, lr < 0, momentum
  * or betas outside [0, 1), eps <= 0, a non-finite value, step 0),
  * NNACT_ERR_SHAPE. */
 NNACT_API nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt,
@@ -589,10 +592,11 @@ NNACT_API nnact_tensor *nnact_mlp_bias_grad(nnact_mlp *mlp, size_t layer);
  * ("master weights"), so saved models are the same. With F16 the loss
  * gradient is scaled dynamically, as PyTorch's GradScaler does, so that
  * small gradients survive half's range: by 65536 at first; a backprop whose
- * parameter gradients hold inf or NaN (checked on the device, one 4-byte
- * read per step) makes the next nnact_mlp_apply skip its step and halve the
- * scale; after 2000 good steps in a row the scale doubles. The gradients
- * nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
+ * parameter gradients hold inf or NaN (checked on the device) makes the next
+ * nnact_mlp_apply skip its step (on the device: no wait) and halves the
+ * scale; after 2000 good steps in a row the scale doubles. The host learns
+ * of a skip at the next backprop, from a 4-byte read started without a
+ * wait. The gradients nnact_mlp_weights_grad returns are unscaled. Errors: NNACT_ERR_INVALID_ARG
  * (NULL, unknown dtype), NNACT_ERR_OUT_OF_MEMORY. */
 NNACT_API nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype);
 NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
@@ -600,7 +604,8 @@ NNACT_API nnact_dtype nnact_mlp_storage(const nnact_mlp *mlp);
  * steps); resets its counters. Errors: NNACT_ERR_INVALID_ARG. */
 NNACT_API nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
                                                   unsigned growth_interval);
-/* The current loss scale (1 with F32 storage) and the steps skipped so far. */
+/* The current loss scale (1 with F32 storage) and the steps skipped so far,
+ * the last step's outcome included (they wait for its check). */
 NNACT_API float nnact_mlp_loss_scale(const nnact_mlp *mlp);
 NNACT_API uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp);
 

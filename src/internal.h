@@ -345,8 +345,11 @@ nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_
 nnact_status nnact_loss_accumulate_scaled(nnact_ctx *ctx, const nnact_loss *loss,
                                           const nnact_tensor *pred, const nnact_tensor *target,
                                           nnact_tensor *sums, nnact_tensor *grad, float gscale);
-/* t *= factor (CLBlast's Sscal); t float32. */
-nnact_status nnact_scale(nnact_ctx *ctx, nnact_tensor *t, float factor);
+/* nnact_optim_step that does nothing on the device when skip (a uint
+ * buffer, may be NULL) holds a nonzero first element. */
+nnact_status nnact_optim_step_skip(nnact_ctx *ctx, const nnact_optim *opt, uint64_t step,
+                                   nnact_tensor *param, const nnact_tensor *grad,
+                                   nnact_tensor *state1, nnact_tensor *state2, cl_mem skip);
 
 nnact_prof_category nnact_prof_of_family(nnact_family f);
 /* At context creation with profiling on: which clock to believe. */

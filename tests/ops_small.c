@@ -174,6 +174,80 @@ static void optimizers(nnact_ctx *ctx)
         nnact_tensor_destroy(all[i]);
 }
 
+/* F16 storage: the native half kernels (every activation, softmax and
+ * log-softmax, both directions), the widening and narrowing kernels of
+ * mixed calls, and the float32 stand-ins of prelu, gemm, dense, losses and
+ * the optimizer's gradient. */
+static nnact_tensor *htensor(nnact_ctx *ctx, size_t rows, size_t cols, float scale,
+                             unsigned seed)
+{
+    nnact_tensor *t = NULL;
+    float *h = malloc(rows * cols * sizeof *h);
+    TRY(nnact_tensor_create_typed(ctx, rows, cols, NNACT_F16, &t));
+    if (t && h) {
+        fill(h, rows * cols, scale, seed);
+        TRY(nnact_tensor_write(t, h));
+    }
+    free(h);
+    return t;
+}
+
+static void storage_f16(nnact_ctx *ctx)
+{
+    nnact_tensor *x = htensor(ctx, B, K, 8.0f, 21), *dy = htensor(ctx, B, K, 2.0f, 22);
+    nnact_tensor *y = htensor(ctx, B, K, 0.0f, 0), *dx = htensor(ctx, B, K, 0.0f, 0);
+    nnact_tensor *y32 = tensor(ctx, B, K, 0.0f, 0), *alpha = tensor(ctx, 1, K, 0.5f, 23);
+    for (int k = 0; k < NNACT_ACT_COUNT; k++) {
+        nnact_act act;
+        TRY(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
+        TRY(nnact_act_forward(ctx, &act, x, y));
+        expect_finite(y, "f16 forward");
+        TRY(nnact_act_backward(ctx, &act, x, y, dy, dx));
+        expect_finite(dx, "f16 backward");
+    }
+    nnact_act sw;
+    TRY(nnact_act_from_name("swish", &sw));
+    TRY(nnact_act_forward(ctx, &sw, x, y32)); /* mixed: widen, float32 kernel */
+    TRY(nnact_act_forward(ctx, &sw, y32, y)); /* mixed: float32 kernel, narrow */
+    TRY(nnact_softmax_forward(ctx, 0.7f, x, y32));
+    TRY(nnact_softmax_backward(ctx, 0.7f, y32, dy, dx));
+    expect_finite(dx, "mixed softmax");
+    TRY(nnact_prelu_forward(ctx, x, alpha, y));
+    TRY(nnact_prelu_backward(ctx, x, alpha, dy, dx, NULL));
+    expect_finite(dx, "f16 prelu");
+    TRY(nnact_tensor_fill(y, 0.25f));
+
+    nnact_tensor *W = tensor(ctx, K, N, 0.5f, 24), *b = tensor(ctx, 1, N, 0.5f, 25);
+    nnact_tensor *z = htensor(ctx, B, N, 0.0f, 0), *yo = htensor(ctx, B, N, 0.0f, 0);
+    nnact_tensor *dyo = htensor(ctx, B, N, 1.0f, 26), *dW = tensor(ctx, K, N, 0.0f, 0);
+    nnact_tensor *db = tensor(ctx, 1, N, 0.0f, 0), *labels = tensor(ctx, B, 1, 0.0f, 0);
+    TRY(nnact_gemm(ctx, NNACT_NO_TRANS, NNACT_NO_TRANS, 1.0f, x, W, 0.0f, z));
+    expect_finite(z, "f16 gemm");
+    nnact_act relu;
+    TRY(nnact_act_from_name("relu", &relu));
+    TRY(nnact_dense_forward(ctx, x, W, b, &relu, z, yo));
+    TRY(nnact_dense_backward(ctx, x, W, &relu, z, yo, dyo, dW, db, dx));
+    expect_finite(dW, "f16 dense backward dW");
+    float l[B];
+    for (size_t r = 0; r < B; r++)
+        l[r] = (float)((r * 3) % N);
+    TRY(nnact_tensor_write(labels, l));
+    nnact_loss loss;
+    TRY(nnact_loss_from_name("softmax_cce", &loss));
+    float value = NAN;
+    TRY(nnact_loss_eval(ctx, &loss, yo, labels, &value, NULL, dyo));
+    expect_finite(dyo, "f16 loss gradient");
+    nnact_optim adam;
+    TRY(nnact_optim_from_name("adam", &adam));
+    nnact_tensor *g = htensor(ctx, K, N, 1.0f, 27), *s1 = tensor(ctx, K, N, 0.0f, 0),
+                 *s2 = tensor(ctx, K, N, 0.0f, 0);
+    TRY(nnact_optim_step(ctx, &adam, 1, W, g, s1, s2));
+    expect_finite(W, "adam with an F16 gradient");
+    nnact_tensor *all[] = {x, dy, y, dx, y32, alpha, W, b, z, yo, dyo, dW, db, labels, g, s1, s2};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        nnact_tensor_destroy(all[i]);
+}
+
 int main(void)
 {
     nnact_ctx *ctx = NULL;
@@ -190,6 +264,7 @@ int main(void)
     layers(ctx);
     losses(ctx);
     optimizers(ctx);
+    storage_f16(ctx);
     TRY(nnact_ctx_finish(ctx));
     /* With NNACT_PROFILE=1: the clock the profile believes, which
      * OPS_SMALL_EXPECT_CLOCK ("device" or "wall") checks. */

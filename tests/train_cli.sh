@@ -32,6 +32,7 @@ expect 2 "bad value '-3' for --seed" --seed -3
 expect 2 "bad value '1x' for --epochs" --epochs 1x
 expect 2 "bad value '0' for --batch" --batch 0
 expect 2 "bad value 'nan' for --lr" --lr nan
+expect 2 "bad value 'f8' for --storage (want f32 or f16)" --storage f8
 
 # Runs that would do nothing useful.
 expect 1 "--batch 5000 is larger than the 3000 training samples" \
@@ -56,5 +57,7 @@ expect 1 "is corrupt: layer 1 W[1] is nan (parameters must be finite)" \
 # The last partial batch trains: 3000 samples in batches of 2999 are two
 # steps per epoch, and the run succeeds.
 expect 0 "result: dataset=spiral epochs=1" --data spiral --epochs 1 --batch 2999
+# Half storage trains too (and says nothing went wrong).
+expect 0 "result: dataset=spiral epochs=1" --data spiral --epochs 1 --storage f16
 
 [ "$fails" -eq 0 ] || { echo "$fails case(s) failed"; exit 1; }

@@ -129,18 +129,6 @@ nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a, nnact_transpose
     return nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
-nnact_status nnact_scale(nnact_ctx *ctx, nnact_tensor *t, float factor)
-{
-    if (!nnact_numel(t))
-        return NNACT_OK;
-    cl_event ev = NULL;
-    CLBlastStatusCode s = CLBlastSscal(nnact_numel(t), factor, t->buf, t->offset, 1,
-                                       &ctx->queue, &ev);
-    if (ev)
-        clReleaseEvent(ev);
-    return s == CLBlastSuccess ? NNACT_OK : nnact_fail_clblast(s, "Sscal (loss scaling)");
-}
-
 /* F16 operands: float32 stand-ins and SGEMM. CLBlast's HGEMM would need
  * cl_khr_fp16 and accumulates in half: at k = 784 its sums keep ~3 digits. */
 static nnact_status gemm_widened(nnact_ctx *ctx, nnact_transpose trans_a,

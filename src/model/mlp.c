@@ -16,6 +16,10 @@ void nnact_mlp_destroy(nnact_mlp *mlp)
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             nnact_tensor_destroy(all[k]);
     }
+    if (mlp->flag_read) { /* the read writes into mlp: let it finish */
+        clWaitForEvents(1, &mlp->flag_read);
+        clReleaseEvent(mlp->flag_read);
+    }
     nnact_tensor_destroy(mlp->flag);
     free(mlp->layers);
     free(mlp->sizes);
@@ -274,37 +278,70 @@ static nnact_status forward_loss(nnact_mlp *m, const nnact_tensor *x,
                           grad ? last->dy : NULL, NULL, gscale, fn);
 }
 
-/* Loss scaling: flags inf/NaN in any parameter gradient on the device, reads
- * the 4-byte flag (the one wait per step F16 training adds) and, when all
- * are finite, divides the gradients by the scale (exact: a power of 2). */
+/* Dynamic loss scaling without a wait per step. After an F16 backprop
+ * one pass per gradient flags inf/NaN and divides by the scale (exact: a
+ * power of 2; an inf stays inf; convert.cl scale_check), and the flag
+ * is read back without blocking. nnact_mlp_apply passes the flag to the
+ * optimizer kernels, which skip the step on the device when it is set. The
+ * host learns the outcome at the next backprop (resolve_scaler: by then the
+ * read is usually done) and keeps the books: a skipped step does not count,
+ * the scale halves; growth_interval good steps double it. */
+static nnact_status resolve_scaler(nnact_mlp *m)
+{
+    if (!m->flag_read)
+        return NNACT_OK;
+    cl_int err = clWaitForEvents(1, &m->flag_read);
+    clReleaseEvent(m->flag_read);
+    m->flag_read = NULL;
+    if (err != CL_SUCCESS)
+        return nnact_fail_cl(err, "loss scaling: reading the inf/NaN flag");
+    if (m->flag_host) {
+        if (m->applied) {
+            m->skipped++;
+            if (m->step)
+                m->step--; /* the device skipped it */
+        }
+        m->good_steps = 0;
+        if (m->scale > 1.0f)
+            m->scale *= 0.5f;
+    } else if (m->applied && ++m->good_steps >= m->growth_interval) {
+        m->good_steps = 0;
+        if (m->scale < 0x1p100f) /* never toward inf */
+            m->scale *= 2.0f;
+    }
+    return NNACT_OK;
+}
+
 static nnact_status unscale_gradients(nnact_mlp *m)
 {
     nnact_status st = NNACT_OK;
     if (!m->flag)
         st = nnact_tensor_create(m->ctx, 1, 1, &m->flag);
     if (st == NNACT_OK)
-        st = nnact_tensor_fill(m->flag, 0.0f);
+        st = nnact_tensor_fill(m->flag, 0.0f); /* all-zero bits: uint 0 */
     for (size_t i = 0; i < m->depth && st == NNACT_OK; i++) {
-        const nnact_tensor *g[] = {m->layers[i].dW, m->layers[i].db};
+        nnact_tensor *g[] = {m->layers[i].dW, m->layers[i].db};
         for (size_t k = 0; k < 2 && st == NNACT_OK; k++) {
             cl_ulong go = g[k]->offset, n = nnact_numel(g[k]);
+            float inv = 1.0f / m->scale;
             nnact_arg args[] = {NNACT_ARG(g[k]->buf), NNACT_ARG(go), NNACT_ARG(n),
-                                NNACT_ARG(m->flag->buf)};
+                                NNACT_ARG(inv), NNACT_ARG(m->flag->buf)};
             if (n)
                 st = nnact_launch(m->ctx, NNACT_K_scale_check, nnact_elementwise_items(n),
                                   m->ctx->elem_local, sizeof args / sizeof args[0], args);
         }
     }
-    uint32_t flag = 0;
-    if (st == NNACT_OK)
-        st = nnact_tensor_read_raw(m->flag, &flag);
     if (st != NNACT_OK)
         return st;
-    m->overflow = flag != 0;
-    for (size_t i = 0; i < m->depth && st == NNACT_OK && !m->overflow; i++)
-        if ((st = nnact_scale(m->ctx, m->layers[i].dW, 1.0f / m->scale)) == NNACT_OK)
-            st = nnact_scale(m->ctx, m->layers[i].db, 1.0f / m->scale);
-    return st;
+    cl_int err = clEnqueueReadBuffer(m->ctx->queue, m->flag->buf, CL_FALSE, 0,
+                                     sizeof m->flag_host, &m->flag_host, 0, NULL,
+                                     &m->flag_read);
+    if (err != CL_SUCCESS) {
+        m->flag_read = NULL;
+        return nnact_fail_cl(err, "loss scaling: reading the inf/NaN flag");
+    }
+    m->applied = false;
+    return NNACT_OK;
 }
 
 nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype)
@@ -313,6 +350,8 @@ nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype)
     if (!mlp)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
     nnact_status st = nnact_check_dtype(dtype, fn);
+    if (st == NNACT_OK)
+        st = resolve_scaler(mlp);
     if (st != NNACT_OK || dtype == mlp->storage)
         return st;
     mlp->storage = dtype;
@@ -339,27 +378,39 @@ nnact_status nnact_mlp_set_loss_scaling(nnact_mlp *mlp, float init_scale,
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: need a finite scale >= 1 and a "
                           "growth interval >= 1 (got %g, %u)", fn, (double)init_scale,
                           growth_interval);
+    nnact_status st = resolve_scaler(mlp); /* a pending outcome belongs to before */
     mlp->scale = init_scale;
     mlp->growth_interval = growth_interval;
     mlp->good_steps = 0;
     mlp->skipped = 0;
-    mlp->overflow = false;
-    return NNACT_OK;
+    return st;
 }
 
+/* The getters take the last step's outcome into account (a short wait). */
 float nnact_mlp_loss_scale(const nnact_mlp *mlp)
 {
-    return mlp && mlp->storage == NNACT_F16 ? mlp->scale : 1.0f;
+    if (!mlp || mlp->storage != NNACT_F16)
+        return 1.0f;
+    resolve_scaler((nnact_mlp *)mlp);
+    return mlp->scale;
 }
 
-uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp) { return mlp ? mlp->skipped : 0; }
+uint64_t nnact_mlp_skipped_steps(const nnact_mlp *mlp)
+{
+    if (!mlp)
+        return 0;
+    resolve_scaler((nnact_mlp *)mlp);
+    return mlp->skipped;
+}
 
 /* Forward, loss (read back, or added to sums) and every layer's gradients. */
 static nnact_status backprop(nnact_mlp *mlp, const nnact_tensor *x, const nnact_tensor *target,
                              const nnact_loss *loss, float *loss_value, float *accuracy,
                              nnact_tensor *sums, const char *fn)
 {
-    nnact_status st = forward_loss(mlp, x, target, loss, true, loss_value, accuracy, sums, fn);
+    nnact_status st = mlp ? resolve_scaler(mlp) : NNACT_OK; /* the scale of this step */
+    if (st == NNACT_OK)
+        st = forward_loss(mlp, x, target, loss, true, loss_value, accuracy, sums, fn);
     bool fuse = st == NNACT_OK && fused_softmax(mlp, loss);
     for (size_t i = mlp ? mlp->depth : 0; i-- > 0 && st == NNACT_OK;) {
         mlp_layer *L = &mlp->layers[i];
@@ -417,30 +468,21 @@ nnact_status nnact_mlp_apply(nnact_mlp *mlp, const nnact_optim *opt)
     if ((unsigned)opt->kind >= NNACT_OPTIM_COUNT)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: opt->kind %d is out of range", fn,
                           (int)opt->kind);
-    if (mlp->storage == NNACT_F16 && mlp->overflow) {
-        /* inf/NaN gradients: skip this step, try a smaller scale. */
-        mlp->overflow = false;
-        mlp->skipped++;
-        mlp->good_steps = 0;
-        if (mlp->scale > 1.0f)
-            mlp->scale *= 0.5f;
-        return NNACT_OK;
-    }
     nnact_status st = ensure_state(mlp, opt);
+    /* F16: the optimizer kernels skip themselves if the gradients held
+     * inf/NaN (resolve_scaler does the books). */
+    cl_mem skip = mlp->storage == NNACT_F16 && mlp->flag ? mlp->flag->buf : NULL;
     uint64_t step = mlp->step + 1;
     for (size_t i = 0; i < mlp->depth && st == NNACT_OK; i++) {
         mlp_layer *L = &mlp->layers[i];
-        st = nnact_optim_step(mlp->ctx, opt, step, L->W, L->dW, L->s1W, L->s2W);
+        st = nnact_optim_step_skip(mlp->ctx, opt, step, L->W, L->dW, L->s1W, L->s2W, skip);
         if (st == NNACT_OK)
-            st = nnact_optim_step(mlp->ctx, opt, step, L->b, L->db, L->s1b, L->s2b);
+            st = nnact_optim_step_skip(mlp->ctx, opt, step, L->b, L->db, L->s1b, L->s2b,
+                                       skip);
     }
-    if (st == NNACT_OK)
+    if (st == NNACT_OK) {
         mlp->step = step;
-    if (st == NNACT_OK && mlp->storage == NNACT_F16 &&
-        ++mlp->good_steps >= mlp->growth_interval) {
-        mlp->good_steps = 0;
-        if (mlp->scale < 0x1p100f) /* never toward inf */
-            mlp->scale *= 2.0f;
+        mlp->applied = true;
     }
     return st;
 }

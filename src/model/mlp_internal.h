@@ -26,8 +26,14 @@ struct nnact_mlp {
     unsigned growth_interval; /* good steps before the scale doubles */
     unsigned good_steps;
     uint64_t skipped;
-    bool overflow;            /* the last backprop's gradients hold inf/NaN */
-    nnact_tensor *flag;       /* 1 x 1: the device's inf/NaN flag */
+    nnact_tensor *flag;       /* 1 x 1: the device's inf/NaN flag (uint) */
+    /* The flag of the last F16 backprop, read without a wait into
+     * flag_host (done when flag_read completes); applied: whether
+     * nnact_mlp_apply ran on those gradients (its step then skipped itself
+     * on the device if the flag was set). mlp.c resolve_scaler. */
+    cl_event flag_read;
+    uint32_t flag_host;
+    bool applied;
 };
 
 /* An MLP with the given architecture and parameters left uninitialised. */

@@ -83,6 +83,13 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
                               nnact_tensor *param, const nnact_tensor *grad,
                               nnact_tensor *state1, nnact_tensor *state2)
 {
+    return nnact_optim_step_skip(ctx, opt, step, param, grad, state1, state2, NULL);
+}
+
+nnact_status nnact_optim_step_skip(nnact_ctx *ctx, const nnact_optim *opt, uint64_t step,
+                                   nnact_tensor *param, const nnact_tensor *grad,
+                                   nnact_tensor *state1, nnact_tensor *state2, cl_mem skip)
+{
     const char *fn = "nnact_optim_step";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
@@ -116,8 +123,8 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
         const nnact_tensor *gv;
         if ((st = nnact_as_f32(&f, grad, NNACT_USE_IN, &gv)) != NNACT_OK)
             return st;
-        return nnact_f32_done(&f, nnact_optim_step(ctx, opt, step, param, gv, state1,
-                                                   state2));
+        return nnact_f32_done(&f, nnact_optim_step_skip(ctx, opt, step, param, gv, state1,
+                                                        state2, skip));
     }
     size_t items = nnact_elementwise_items(n);
     if (sgd) {
@@ -127,7 +134,7 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
         nnact_arg args[] = {NNACT_ARG(param->buf), NNACT_ARG(po), NNACT_ARG(grad->buf),
                             NNACT_ARG(go), NNACT_ARG(vb), NNACT_ARG(vo), NNACT_ARG(n),
                             NNACT_ARG(opt->lr), NNACT_ARG(opt->momentum),
-                            NNACT_ARG(opt->weight_decay), NNACT_ARG(nest)};
+                            NNACT_ARG(opt->weight_decay), NNACT_ARG(nest), NNACT_ARG(skip)};
         return nnact_launch(ctx, NNACT_K_optim_sgd, items, ctx->elem_local,
                             sizeof args / sizeof args[0], args);
     }
@@ -141,7 +148,8 @@ nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t s
                         NNACT_ARG(state2->buf), NNACT_ARG(so), NNACT_ARG(n),
                         NNACT_ARG(opt->lr), NNACT_ARG(opt->beta1), NNACT_ARG(opt->beta2),
                         NNACT_ARG(opt->eps), NNACT_ARG(opt->weight_decay),
-                        NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2)};
+                        NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2),
+                        NNACT_ARG(skip)};
     return nnact_launch(ctx, NNACT_K_optim_adam, items, ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
