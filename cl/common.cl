@@ -1,6 +1,8 @@
 /* Shared by every kernel family: strict IEEE float32, 64-bit element
  * offsets passed as arguments (tensor views may start at any element), and
- * Kahan accumulation for the reductions so that long rows stay accurate. */
+ * Kahan accumulation for the reductions so that long rows stay accurate.
+ * What touches memory (partial loads and stores, row scans, aligned and
+ * streaming stores) is in storage.cl, written once for float32 and half. */
 
 /* fma() is exact, and where the device has no hardware FMA (CL_FP_FMA
  * absent from CL_DEVICE_SINGLE_FP_CONFIG: Mesa's llvmpipe, Oclgrind) the

@@ -1,6 +1,7 @@
 /* Row-wise log-softmax with temperature T and its O(cols) vector-Jacobian
  * product, in the two forms of softmax.cl: a work-group per row (GPUs) and
- * a work-item per row walking VW floats at a time (CPU devices).
+ * a work-item per row walking VW elements at a time (CPU devices); compiled
+ * once per storage type like softmax.cl (F16 kernels: suffix _h).
  *   forward:  z = (x - max)/T, y = z - log sum e^z
  *   backward: dx = (dy - e^y sum_row dy) / T
  * Rules (as softmax): a -inf entry gives -inf, an all -inf row -inf

@@ -1,8 +1,9 @@
-/* Row-wise softmax with temperature T, compiled per storage type (kernels
- * with suffix _h for F16, program.c). The work-group form: one group per row. Each item
- * walks the row with stride local_size (coalesced on GPUs, vectorised across
- * items by pocl), keeps a compensated sum, and the group combines by a tree:
- * rows of any length stay within a few ulp, and results are deterministic. */
+/* Row-wise softmax with temperature T, compiled once per storage type
+ * (F16 kernels get the suffix _h; program.c). The work-group form: one
+ * group per row. Each item walks the row with stride local_size (coalesced
+ * on GPUs, vectorised across items by pocl), keeps a compensated sum, and
+ * the group combines by a tree: rows of any length stay within a few ulp,
+ * and results are deterministic. */
 
 /* y = exp((x - max)/T) / sum. A -inf entry gives 0; an all -inf row gives
  * zeros; a NaN or +inf anywhere in the row gives NaN throughout. */
