@@ -2,7 +2,7 @@
  * half appears only as a pointer target. Kernel names get the suffix _h.
  * Vectors load with vload_half16 and store with vstore_half16_rte where the
  * address is 16-byte aligned, else move as ushort16 (vload16/vstore16 need
- * only 2-byte alignment) and convert in registers below: pocl 5 compiles
+ * only 2-byte alignment) and convert in registers below: pocl 3.1 compiles
  * vload_half16 to an aligned 16-byte load (vmovdqa) and faulted on rows at
  * odd addresses, though its conversion (F16C) is twice as fast as ours
  * (relu on 16M halves: 9.1 vs 17-20 ms, the float32 relu 20 ms). Single
