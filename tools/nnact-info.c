@@ -332,7 +332,25 @@ static int f16_same(const float *got, const float *f32, size_t n, char *detail, 
     return (int)bad;
 }
 
-static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *dy0)
+/* Whether the F16 part checks activation name: ops is "all", "none" or a
+ * comma-separated list of names (--f16). */
+static bool f16_wanted(const char *ops, const char *name)
+{
+    if (!strcmp(ops, "all"))
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = ops; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p += len + (e != NULL);
+    }
+    return false;
+}
+
+static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *dy0,
+                        const char *ops)
 {
     static float x[N], dy[N], a[N], b[N];
     nnact_tensor *hx = NULL, *hy = NULL, *hdy = NULL, *hdx = NULL, *fx = NULL, *fy = NULL,
@@ -355,6 +373,8 @@ static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *
     CHECK(nnact_tensor_write(fdy, dy));
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
         nnact_act act;
+        if (!f16_wanted(ops, nnact_act_name((nnact_act_kind)k)))
+            continue;
         CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
         char op[64], detail[200] = "";
         CHECK(nnact_act_forward(ctx, &act, hx, hy));
@@ -383,7 +403,7 @@ fail:
     return failed;
 }
 
-static int selftest(const char *selector)
+static int selftest(const char *selector, const char *f16_ops)
 {
     tally t = {0, 0};
     nnact_ctx *ctx = NULL;
@@ -481,7 +501,7 @@ static int selftest(const char *selector)
     make_inputs(x, dy);
     for (size_t i = 0; i < N; i++) /* finite rows for softmax */
         x[i] = isfinite(x[i]) ? fmodf(x[i], 50.0f) : -INFINITY;
-    selftest_f16(ctx, &t, x, dy);
+    selftest_f16(ctx, &t, x, dy, f16_ops);
 
     int aborted = 0;
     if (0) {
@@ -501,22 +521,27 @@ fail:
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: nnact-info [--device SEL] [--selftest]\n"
+    fprintf(f, "usage: nnact-info [--device SEL] [--selftest [--f16 OPS]]\n"
                "  Lists OpenCL platforms and devices and marks the selected one.\n"
                "  --device SEL  selector (overrides NNACT_DEVICE), e.g. gpu,cpu or 0:1\n"
                "  --selftest    run every kernel once against the host reference;\n"
-               "                exit status 1 on any mismatch\n");
+               "                exit status 1 on any mismatch\n"
+               "  --f16 OPS     which activations the selftest also runs on F16 tensors:\n"
+               "                all (default), none, or names, e.g. relu,softmax (each F16\n"
+               "                kernel is one more build: ~1 min apiece on Mesa's llvmpipe)\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *selector = NULL;
+    const char *selector = NULL, *f16_ops = "all";
     int do_selftest = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--device") && i + 1 < argc) {
             selector = argv[++i];
         } else if (!strncmp(argv[i], "--device=", 9)) {
             selector = argv[i] + 9;
+        } else if (!strcmp(argv[i], "--f16") && i + 1 < argc) {
+            f16_ops = argv[++i];
         } else if (!strcmp(argv[i], "--selftest")) {
             do_selftest = 1;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -531,7 +556,7 @@ int main(int argc, char **argv)
     int rc = list_devices(selector);
     if (do_selftest) {
         printf("\n");
-        rc = selftest(selector);
+        rc = selftest(selector, f16_ops);
     }
     return rc;
 }
