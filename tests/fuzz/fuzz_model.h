@@ -3,7 +3,7 @@
 #ifndef NNACT_FUZZ_MODEL_H
 #define NNACT_FUZZ_MODEL_H
 
-#include "mlp_internal.h"
+#include "model/mlp_internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
