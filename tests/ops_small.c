@@ -7,6 +7,8 @@
  * every output is finite on finite inputs. Exit status 1 on any failure. */
 #include <nnact.h>
 
+#include "name_list.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -199,17 +201,7 @@ static nnact_tensor *htensor(nnact_ctx *ctx, size_t rows, size_t cols, float sca
 static bool f16_wanted(const char *name)
 {
     const char *ops = getenv("OPS_SMALL_F16");
-    if (!ops || !*ops)
-        return true;
-    size_t n = strlen(name);
-    for (const char *p = ops; *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n))
-            return true;
-        p += len + (e != NULL);
-    }
-    return false;
+    return !ops || !*ops || name_in_list(ops, name);
 }
 
 static void storage_f16(nnact_ctx *ctx)

@@ -2,6 +2,8 @@
  * selector picks, and with --selftest runs every kernel once against the
  * independent host reference. Built only on the public header. */
 #include <nnact.h>
+
+#include "name_list.h"
 #include "reference.h"
 
 #include <float.h>
@@ -332,23 +334,6 @@ static int f16_same(const float *got, const float *f32, size_t n, char *detail, 
     return (int)bad;
 }
 
-/* Whether the F16 part checks activation name: ops is "all", "none" or a
- * comma-separated list of names (--f16). */
-static bool f16_wanted(const char *ops, const char *name)
-{
-    if (!strcmp(ops, "all"))
-        return true;
-    size_t n = strlen(name);
-    for (const char *p = ops; *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n))
-            return true;
-        p += len + (e != NULL);
-    }
-    return false;
-}
-
 static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *dy0,
                         const char *ops)
 {
@@ -373,7 +358,7 @@ static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *
     CHECK(nnact_tensor_write(fdy, dy));
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
         nnact_act act;
-        if (!f16_wanted(ops, nnact_act_name((nnact_act_kind)k)))
+        if (!name_in_list(ops, nnact_act_name((nnact_act_kind)k)))
             continue;
         CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
         char op[64], detail[200] = "";
