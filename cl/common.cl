@@ -108,8 +108,10 @@ INLINE vksum vksum_add_bounded(vksum k, vfloat v)
 }
 
 /* exp(a) for a <= 0 (softmax's shifted logits): Cody-Waite reduction by
- * ln 2 and a degree-7 minimax polynomial, <= 1.3 ulp over the normal range,
- * subnormal results kept (2^n applied in two halves), NaN stays NaN,
+ * ln 2 and 1 + r + r^2 P(r), P of degree 3 fitted here for minimal relative
+ * error on |r| <= ln2/2 (1.05e-7; 1.9e-7 in float32 Horner -- about 2 ulp,
+ * 20x inside the 4e-6 bars; Cephes' degree 7 spent two more FMAs for 1.3
+ * ulp); subnormal results kept (2^n applied in two halves), NaN stays NaN,
  * -inf gives 0. Softmax 4096x1000 on pocl: 1.13 ms with exp(), 1.06 with this. */
 INLINE vfloat exp_nonpos(vfloat a)
 {
@@ -120,12 +122,10 @@ INLINE vfloat exp_nonpos(vfloat a)
     vfloat n = t - shifter;
     vfloat r = FMA(n, (vfloat)(-0.693145751953125f), a);  /* ln 2, high part */
     r = FMA(n, (vfloat)(-1.428606765330187045e-06f), r);  /* ln 2, low part */
-    vfloat p = (vfloat)(1.9875691500e-4f);
-    p = FMA(p, r, (vfloat)(1.3981999507e-3f));
-    p = FMA(p, r, (vfloat)(8.3334519073e-3f));
-    p = FMA(p, r, (vfloat)(4.1665795894e-2f));
-    p = FMA(p, r, (vfloat)(1.6666665459e-1f));
-    p = FMA(p, r, (vfloat)(5.0000001201e-1f));
+    vfloat p = (vfloat)(8.3124889061e-3f);
+    p = FMA(p, r, (vfloat)(4.1890323162e-2f));
+    p = FMA(p, r, (vfloat)(1.6667115688e-1f));
+    p = FMA(p, r, (vfloat)(4.9999231100e-1f));
     p = FMA(p, r * r, r + 1.0f);
     int16 ni = as_int16(t) - as_int(12582912.0f);
     int16 n1 = ni >> 1, n2 = ni - n1;
