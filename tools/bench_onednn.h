@@ -29,6 +29,9 @@ const char *onednn_variant_name(const onednn_op *op, int variant);
 /* Runs the variant once to completion; returns its wall seconds. */
 double onednn_run(onednn_op *op, int variant);
 
+/* The output of the last run: dst (forward) or diff_src (backward). */
+const float *onednn_output(const onednn_op *op, int variant);
+
 void onednn_free(onednn_op *op);
 
 /* "2.6.3 (omp, 2 threads)" */

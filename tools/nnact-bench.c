@@ -22,6 +22,7 @@
 #ifdef NNACT_BENCH_ONEDNN
 #include "bench_onednn.h"
 #endif
+#include "bench_accuracy.h"
 
 static double now(void)
 {
@@ -487,6 +488,9 @@ static bool wanted(const char *ops, const char *group, const char *name)
     return false;
 }
 
+/* wanted() for bench_accuracy: arg is the --op list. */
+static bool wanted_act(const char *name, void *ops) { return wanted(ops, "act", name); }
+
 static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t cols,
                               bool softmax)
 {
@@ -890,6 +894,10 @@ static void usage(FILE *f)
         "  --json        one JSON object per measurement\n"
         "  --dtype f32|f16|f32,f16  storage of the activations and softmax (default\n"
         "                f32); with both, each F16 row also gives its time / F32's\n"
+        "  --accuracy    instead of timing: every activation forward and backward on\n"
+        "                inputs from 1e-38 to FLT_MAX, worst error in units of the\n"
+        "                tests' bar (> 1 fails them); with --vs onednn oneDNN's too;\n"
+        "                exits 1 if one of ours is outside its bar\n"
         "  --vs onednn   time oneDNN's eltwise/softmax primitive right after each\n"
         "                activation and report oneDNN's time / ours (built with\n"
         "                libdnnl-dev only; OMP_NUM_THREADS defaults to the CPUs online)\n"
@@ -903,6 +911,7 @@ int main(int argc, char **argv)
     if (argc == 3 && !strcmp(argv[1], "--startup-child"))
         return startup_child(argv[2][0] ? argv[2] : NULL);
     const char *ops = NULL, *selector = NULL, *gemm = NULL;
+    bool accuracy = false;
     size_t rows = 4096, cols = 4096, srows = 4096, scols = 1000;
     bench b = {0};
     b.reps = 20;
@@ -911,6 +920,10 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) {
             b.json = true;
+            continue;
+        }
+        if (!strcmp(a, "--accuracy")) {
+            accuracy = true;
             continue;
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -978,6 +991,20 @@ int main(int argc, char **argv)
     }
 #endif
     bench_init(&b, selector);
+    if (accuracy) {
+        if (!b.json)
+            printf("nnact-bench on '%s' (%s)%s%s\n", b.device_name,
+                   nnact_ctx_device(b.ctx)->platform_name, b.vs_onednn ? " beside " : "",
+#ifdef NNACT_BENCH_ONEDNN
+                   b.vs_onednn ? onednn_describe() : ""
+#else
+                   ""
+#endif
+            );
+        long out = bench_accuracy(b.ctx, wanted_act, (void *)ops, b.json, b.vs_onednn);
+        nnact_ctx_destroy(b.ctx);
+        return out ? 1 : 0;
+    }
     if (!b.json) {
         printf("nnact-bench on '%s' (%s), %d reps; times in ms\n", b.device_name,
                nnact_ctx_device(b.ctx)->platform_name, b.reps);
