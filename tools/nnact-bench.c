@@ -221,19 +221,25 @@ typedef struct result {
     /* --vs onednn: oneDNN's median seconds for its best variant (0: none) */
     double ref_med;
     const char *ref_variant, *ref_none; /* variant name / why there is none */
+    double yard_med; /* oneDNN's gelu_erf on the same data (0: not run) */
 } result;
 
-/* What oneDNN runs beside an op, or NULL with why_none set. */
+/* What oneDNN runs beside an op, or NULL with why_none set; yard: its
+ * gelu_erf in the same direction on the same data, beside the ops whose
+ * formula needs a transcendental function (the compute-bound ones, whose
+ * yardstick is gelu_erf's speed rather than the copy's), or NULL. */
 typedef struct ref_op {
     void *op;
     const char *why_none;
+    void *yard;
 } ref_op;
 
 #ifdef NNACT_BENCH_ONEDNN
 static void ref_free(ref_op *r)
 {
     onednn_free(r->op);
-    r->op = NULL;
+    onednn_free(r->yard);
+    r->op = r->yard = NULL;
 }
 #else
 static void ref_free(ref_op *r) { (void)r; }
@@ -245,12 +251,12 @@ static void ref_free(ref_op *r) { (void)r; }
 static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *ref)
 {
 #ifdef NNACT_BENCH_ONEDNN
-    onednn_op *ro = ref ? ref->op : NULL;
+    onednn_op *ro = ref ? ref->op : NULL, *yo = ref ? ref->yard : NULL;
     int nvar = ro ? onednn_variants(ro) : 0;
 #else
     int nvar = 0;
 #endif
-    double *rt[2] = {NULL, NULL};
+    double *rt[2] = {NULL, NULL}, *yt = calloc((size_t)b->reps, sizeof(double));
     for (int v = 0; v < nvar; v++)
         rt[v] = calloc((size_t)b->reps, sizeof(double));
     size_t copy_floats = (size_t)(bytes / 8.0);
@@ -263,6 +269,8 @@ static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *
 #ifdef NNACT_BENCH_ONEDNN
         for (int v = 0; v < nvar; v++)
             onednn_run(ro, v);
+        if (yo)
+            onednn_run(yo, 0);
 #endif
     }
     clFinish(b->q);
@@ -285,6 +293,8 @@ static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *
 #ifdef NNACT_BENCH_ONEDNN
         for (int v = 0; v < nvar; v++)
             rt[v][r] = onednn_run(ro, v);
+        if (yo)
+            yt[r] = onednn_run(yo, 0);
 #endif
     }
     result res;
@@ -296,6 +306,8 @@ static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *
     res.ref_med = 0;
     res.ref_variant = NULL;
     res.ref_none = ref ? ref->why_none : NULL;
+    res.yard_med = yt[0] > 0 ? median(yt, n) : 0;
+    free(yt);
     /* oneDNN's best variant (src- or dst-based backward) by median */
     for (int v = 0; v < nvar; v++) {
         double m = median(rt[v], n);
@@ -340,6 +352,9 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
         else if (b->vs_onednn)
             printf(",\"ratio_onednn\":null,\"onednn_none\":\"%s\"",
                    r.ref_none ? r.ref_none : "not compared");
+        if (r.yard_med > 0)
+            printf(",\"onednn_gelu_erf_ms_median\":%.4f,\"ratio_gelu_erf\":%.3f",
+                   r.yard_med * 1e3, r.yard_med / r.dev_med);
         printf("}\n");
     } else {
         char shape[48];
@@ -352,6 +367,8 @@ static void report(bench *b, const char *op, size_t rows, size_t cols, double by
                    r.ref_variant);
         else if (b->vs_onednn)
             printf(" %9s %7s", "\u2014", "\u2014");
+        if (r.yard_med > 0)
+            printf("  gelu_erf %.2f", r.yard_med / r.dev_med);
         if (flops > 0)
             printf("  %.1f GFLOP/s", flops / r.dev_med * 1e-9);
         if (b->dtype == NNACT_F16 && b->ratio_base > 0)
@@ -445,11 +462,26 @@ static nnact_tensor *filled(bench *b, size_t r, size_t c, float lo, float hi, un
     return filled_host(b, r, c, lo, hi, seed, NULL);
 }
 
+/* The activations whose formula needs exp, erf or tanh: compute-bound on a
+ * CPU device, so that the copy kernel is no yardstick for them; they are
+ * timed beside oneDNN's gelu_erf instead (issue 11's target). */
+static bool transcendental(nnact_act_kind k)
+{
+    switch (k) {
+    case NNACT_ACT_SIGMOID: case NNACT_ACT_TANH: case NNACT_ACT_SWISH: case NNACT_ACT_ELU:
+    case NNACT_ACT_SELU: case NNACT_ACT_CELU: case NNACT_ACT_GELU: case NNACT_ACT_GELU_TANH:
+    case NNACT_ACT_SOFTPLUS: case NNACT_ACT_MISH:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* oneDNN's counterpart of activation `an` (row-wise: softmax family). */
 static ref_op make_ref(bench *b, const nnact_act *act, const char *an, bool row_wise,
                        bool backward, size_t r, size_t c, const float *x, const float *dy)
 {
-    ref_op ref = {NULL, NULL};
+    ref_op ref = {NULL, NULL, NULL};
     if (!b->vs_onednn)
         return ref;
 #ifdef NNACT_BENCH_ONEDNN
@@ -461,6 +493,9 @@ static ref_op make_ref(bench *b, const nnact_act *act, const char *an, bool row_
     else
         ref.op = onednn_eltwise(an, act->alpha, act->beta, backward, r * c, x, dy,
                                 &ref.why_none);
+    const char *why;
+    if (!row_wise && transcendental(act->kind))
+        ref.yard = onednn_eltwise("gelu", 0.0f, 0.0f, backward, r * c, x, dy, &why);
 #else
     (void)act, (void)an, (void)row_wise, (void)backward, (void)r, (void)c, (void)x, (void)dy;
 #endif
