@@ -52,11 +52,16 @@ static void choose_launch_shapes(nnact_ctx *ctx)
     ctx->column_local = max_wg < 64 ? max_wg : 64;
     ctx->reduce_local = reduce ? reduce : 1;
     ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", nnact_row_kernels_suit(&ctx->info));
-    /* Streaming stores pay off once the data cannot stay in the cache;
-     * NNACT_STREAM=0/1 forces them off/on (to test both paths). */
+    /* Streaming stores pay off once the data cannot stay in the cache,
+     * which happens well below the size the device reports: on pocl (32 MiB
+     * shared L3 reported, 2-core VM) streaming was as fast or faster from
+     * 8 MB touched (1024x1000 floats in and out) and slower only at 2 MB
+     * (nnact-bench --size 256x1000 ... 4096x1000, NNACT_STREAM=0/1
+     * alternated), so they start at an eighth of it. NNACT_STREAM=0/1
+     * forces them off/on (to test both paths). */
     cl_ulong cache = 0;
     clGetDeviceInfo(ctx->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
-    ctx->stream_bytes = cache ? (size_t)cache : SIZE_MAX;
+    ctx->stream_bytes = cache ? (size_t)(cache / 8) : SIZE_MAX;
     ctx->stream_mode = env_flag("NNACT_STREAM", -1);
 }
 
