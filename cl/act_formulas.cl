@@ -162,61 +162,65 @@ INLINE vfloat celu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     return select(r, dy * 0.0f, dy == 0.0f && !isnan(x));
 }
 
-/* phi(x) sqrt(2 pi) = exp(-x^2/2) with x^2 = s + e exactly (fma), so that
- * the tail exp(-40) at x = -9 keeps its digits: exp(-s/2) (1 - e/2). |x| is
- * capped at 20, where the result is already 0. */
-INLINE vfloat gauss_kernel(vfloat x)
+/* Everything about x below is taken from a = |x| capped at 20, where the
+ * Gaussian factor is already 0 (e^-200): x^2 stays finite and no inf * 0
+ * appears at x = +-inf. NaN stays NaN (gelu' needs it; gelu gets NaN from
+ * x itself and takes the cheaper fmin). */
+INLINE vfloat gauss_abs(vfloat x)
 {
-    vfloat xc = select(x, (vfloat)(20.0f), fabs(x) > 20.0f);
-    vfloat s = xc * xc, e = FMA(xc, xc, -s);
+    vfloat ax = fabs(x);
+    return select(ax, (vfloat)(20.0f), ax > 20.0f);
+}
+
+/* phi(x) sqrt(2 pi) = exp(-a^2/2) with a^2 = s + e exactly (fma), so that
+ * the tail exp(-40) at x = -9 keeps its digits: exp(-s/2) (1 - e/2). */
+INLINE vfloat gauss_kernel(vfloat a)
+{
+    vfloat s = a * a, e = FMA(a, a, -s);
     return exp_nonpos(-0.5f * s) * FMA(-0.5f, e, (vfloat)(1.0f));
 }
 
-/* Phi(-|x|) = erfc(z)/2, z = |x|/sqrt 2, as (t/2) Q(t) e^(-z^2) with
- * t = 1/(1 + z/2) in (0, 1] and Q(t) = erfcx(z)/t, a degree-8 polynomial
- * fitted here for minimal relative error over t in [0.12, 1], i.e. |x| <= 20
- * (beyond, g = 0): 1.7e-7 in float32 Horner against mpmath (degree 7 gave
- * 1.3e-6; Numerical Recipes' erfcc needs a second exp for the same).
- * e^(-z^2) is gauss_kernel(x), exact in x^2, so the tail
- * keeps its digits (gelu(-9) = -1.016e-18); only z's rounding enters,
- * through t, where it is damped. g = gauss_kernel(x), shared with gelu'.
+/* Phi(-a) = erfc(z)/2, z = a/sqrt 2, as t Q(t) e^(-z^2) with
+ * t = 1/(1 + z/2) in [0.12, 1] and Q(t) = erfcx(z)/(2t), a degree-8
+ * polynomial fitted here for minimal relative error over that range (the
+ * coefficients of erfcx(z)/t halved, which is exact): 1.7e-7 in float32
+ * Horner against mpmath (degree 7 gave 1.3e-6; Numerical Recipes' erfcc
+ * needs a second exp for the same). e^(-z^2) is g = gauss_kernel(a), exact
+ * in a^2, so the tail keeps its digits (gelu(-9) = -1.016e-18); only z's
+ * rounding enters, through t, where it is damped.
  * gelu forward on pocl, 16M floats: 0.10 of the copy kernel with pocl's
  * erfc, 0.26 with erfcc's two exps. */
-INLINE vfloat gauss_tail(vfloat x, vfloat g)
+INLINE vfloat gauss_tail(vfloat a, vfloat g)
 {
-    vfloat t = 1.0f / FMA(fabs(x), (vfloat)(0.353553391f), (vfloat)(1.0f));
-    vfloat q = (vfloat)(-5.938586220e-02f);
-    q = FMA(q, t, (vfloat)(2.861213982e-01f));
-    q = FMA(q, t, (vfloat)(-4.904017746e-01f));
-    q = FMA(q, t, (vfloat)(2.817288637e-01f));
-    q = FMA(q, t, (vfloat)(-2.914605848e-02f));
-    q = FMA(q, t, (vfloat)(2.037517130e-01f));
-    q = FMA(q, t, (vfloat)(2.428352684e-01f));
-    q = FMA(q, t, (vfloat)(2.824120820e-01f));
-    q = FMA(q, t, (vfloat)(2.820843458e-01f));
-    return (0.5f * t) * (q * g);
+    vfloat t = 1.0f / FMA(a, (vfloat)(0.353553391f), (vfloat)(1.0f));
+    vfloat q = (vfloat)(-2.969293110e-02f);
+    q = FMA(q, t, (vfloat)(1.430606991e-01f));
+    q = FMA(q, t, (vfloat)(-2.452008873e-01f));
+    q = FMA(q, t, (vfloat)(1.408644319e-01f));
+    q = FMA(q, t, (vfloat)(-1.457302924e-02f));
+    q = FMA(q, t, (vfloat)(1.018758565e-01f));
+    q = FMA(q, t, (vfloat)(1.214176342e-01f));
+    q = FMA(q, t, (vfloat)(1.412060410e-01f));
+    q = FMA(q, t, (vfloat)(1.410421729e-01f));
+    return t * (q * g);
 }
 
-/* Phi(x): the tail for x < 0, 1 minus it (no cancellation: <= 1/2) above. */
-INLINE vfloat gauss_cdf(vfloat x, vfloat g)
+/* gelu = x Phi(x) = max(x, 0) - a Phi(-a): for x < 0 that is x Phi(x), for
+ * x >= 0 x (1 - Phi(-x)), without cancellation (Phi(-a) <= 1/2). x = -inf
+ * (and any x < -20) gives -0; NaN stays NaN through x. */
+INLINE vfloat gelu_fwd(vfloat x, float a_, float b)
 {
-    vfloat e = gauss_tail(x, g);
-    return select(1.0f - e, e, x < 0.0f);
+    vfloat a = fmin(fabs(x), (vfloat)(20.0f));
+    vfloat v = a * gauss_tail(a, gauss_kernel(a));
+    return select(x, (vfloat)(-0.0f), x < 0.0f) - v;
 }
-
-/* gelu = x Phi(x). x = -inf gives -0. */
-INLINE vfloat gelu_fwd(vfloat x, float a, float b)
+/* gelu' = Phi(x) + x phi(x): with w = Phi(-a) - a phi(a) it is w for
+ * x < 0 and 1 - w for x >= 0. */
+INLINE vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a_, float b)
 {
-    vfloat v = x * gauss_cdf(x, gauss_kernel(x));
-    return select(v, (vfloat)(-0.0f), x == -INFINITY);
-}
-/* Phi(x) + x phi(x); the second term is dropped where phi is 0 (|x| > 14),
- * which also keeps inf * 0 out at x = +-inf. */
-INLINE vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
-{
-    vfloat g = gauss_kernel(x);
-    vfloat phi = 0.398942292f * g, cdf = gauss_cdf(x, g);
-    return dy * select(cdf + x * phi, cdf, phi == 0.0f);
+    vfloat a = gauss_abs(x), g = gauss_kernel(a);
+    vfloat w = FMA(-a, 0.398942292f * g, gauss_tail(a, g));
+    return dy * select(1.0f - w, w, x < 0.0f);
 }
 
 /* GELU-tanh = x (1 + tanh u)/2 = x sigma(t), t = 2u = x (k0 + k1 x^2). In
