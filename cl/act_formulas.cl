@@ -107,13 +107,13 @@ INLINE vfloat nonpos_part(vfloat x) { return select(x, VZERO, x > 0.0f); }
 INLINE vfloat expm1_nonpos(vfloat a)
 {
     vfloat p = (vfloat)(2.48015873e-5f);
-    p = fma(p, a, (vfloat)(1.98412698e-4f));
-    p = fma(p, a, (vfloat)(1.38888889e-3f));
-    p = fma(p, a, (vfloat)(8.33333333e-3f));
-    p = fma(p, a, (vfloat)(4.16666667e-2f));
-    p = fma(p, a, (vfloat)(1.66666667e-1f));
-    p = fma(p, a, (vfloat)(0.5f));
-    vfloat near0 = fma(p * a, a, a);
+    p = FMA(p, a, (vfloat)(1.98412698e-4f));
+    p = FMA(p, a, (vfloat)(1.38888889e-3f));
+    p = FMA(p, a, (vfloat)(8.33333333e-3f));
+    p = FMA(p, a, (vfloat)(4.16666667e-2f));
+    p = FMA(p, a, (vfloat)(1.66666667e-1f));
+    p = FMA(p, a, (vfloat)(0.5f));
+    vfloat near0 = FMA(p * a, a, a);
     return select(exp_nonpos(a) - 1.0f, near0, a > -0.346573590f);
 }
 
@@ -176,7 +176,7 @@ INLINE vfloat gauss_abs(vfloat x)
  * the tail exp(-40) at x = -9 keeps its digits: exp(-s/2) (1 - e/2). */
 INLINE vfloat gauss_kernel(vfloat a)
 {
-    vfloat s = a * a, e = FMA(a, a, -s);
+    vfloat s = a * a, e = PROD_ERR(a, a, s);
     return exp_nonpos(-0.5f * s) * FMA(-0.5f, e, (vfloat)(1.0f));
 }
 
@@ -233,17 +233,17 @@ INLINE void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
     const float k0h = 1.59576917f, k0l = -4.53406805e-8f;
     const float k1h = 0.0713548139f, k1l = 2.39883247e-9f;
     vfloat xc = select(x, copysign((vfloat)(20.0f), x), fabs(x) > 20.0f);
-    vfloat sq = xc * xc, sql = fma(xc, xc, -sq);
-    vfloat ah = k1h * sq, al = fma((vfloat)(k1h), sq, -ah) + fma((vfloat)(k1h), sql, k1l * sq);
+    vfloat sq = xc * xc, sql = PROD_ERR(xc, xc, sq);
+    vfloat ah = k1h * sq, al = PROD_ERR((vfloat)(k1h), sq, ah) + FMA((vfloat)(k1h), sql, k1l * sq);
     vfloat qh = k0h + ah, bb = qh - k0h;
     vfloat ql = ((k0h - (qh - bb)) + (ah - bb)) + (al + k0l);
-    vfloat th = xc * qh, tl = fma(xc, qh, -th) + xc * ql;
+    vfloat th = xc * qh, tl = PROD_ERR(xc, qh, th) + xc * ql;
     vfloat p, q;
     sigmoid_pair(th, &p, &q);
     vfloat sh = select(q, p, th >= 0.0f), ch = select(p, q, th >= 0.0f);
     vfloat g = sh * ch;
-    *s = fma(g, tl, sh);
-    *c = fma(-g, tl, ch);
+    *s = FMA(g, tl, sh);
+    *c = FMA(-g, tl, ch);
     *x2 = sq;
 }
 INLINE vfloat gelu_tanh_fwd(vfloat x, float a, float b)
@@ -259,8 +259,8 @@ INLINE vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     vfloat s, c, x2;
     gelu_tanh_parts(x, &s, &c, &x2);
     vfloat g = s * c;
-    vfloat dt = fma((vfloat)(0.214064449f), x2, (vfloat)(1.59576917f));
-    return dy * select(fma(x * g, dt, s), s, g == 0.0f);
+    vfloat dt = FMA((vfloat)(0.214064449f), x2, (vfloat)(1.59576917f));
+    return dy * select(FMA(x * g, dt, s), s, g == 0.0f);
 }
 
 /* log1p(e) for e in [0, 1] as 2 atanh(s), s = e/(2 + e) <= 1/3: the odd
@@ -271,13 +271,13 @@ INLINE vfloat log1p_unit(vfloat e)
 {
     vfloat s = e / (2.0f + e), s2 = s * s;
     vfloat p = (vfloat)(1.0f / 15.0f);
-    p = fma(p, s2, (vfloat)(1.0f / 13.0f));
-    p = fma(p, s2, (vfloat)(1.0f / 11.0f));
-    p = fma(p, s2, (vfloat)(1.0f / 9.0f));
-    p = fma(p, s2, (vfloat)(1.0f / 7.0f));
-    p = fma(p, s2, (vfloat)(1.0f / 5.0f));
-    p = fma(p, s2, (vfloat)(1.0f / 3.0f));
-    return (2.0f * s) * fma(p, s2, (vfloat)(1.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 13.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 11.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 9.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 7.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 5.0f));
+    p = FMA(p, s2, (vfloat)(1.0f / 3.0f));
+    return (2.0f * s) * FMA(p, s2, (vfloat)(1.0f));
 }
 
 /* softplus = max(x, 0) + log1p(e^-|b x|)/b: the exact function, no threshold
@@ -300,7 +300,7 @@ INLINE void mish_parts(vfloat x, vfloat *n, vfloat *d, vfloat *e)
 {
     const int16 pos = x > 0.0f;
     *e = exp_nonpos(-fabs(x));
-    *n = select(*e * (*e + 2.0f), fma(2.0f, *e, (vfloat)(1.0f)), pos);
+    *n = select(*e * (*e + 2.0f), FMA(2.0f, *e, (vfloat)(1.0f)), pos);
     *d = select((vfloat)(2.0f), 2.0f * *e * *e, pos);
 }
 INLINE vfloat mish_fwd(vfloat x, float a, float b)
@@ -317,7 +317,7 @@ INLINE vfloat mish_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
     vfloat den = n + d, g = n / den;
     vfloat sig = select(e, (vfloat)(1.0f), x > 0.0f) / (1.0f + e);
     vfloat w = sig * ((d * (2.0f * n + d)) / (den * den));
-    return dy * select(fma(x, w, g), g, w == 0.0f);
+    return dy * select(FMA(x, w, g), g, w == 0.0f);
 }
 
 INLINE vfloat softsign_fwd(vfloat x, float a, float b)

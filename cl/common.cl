@@ -29,6 +29,23 @@ typedef float16 vfloat;
 #define VSTORE(v, i, p) vstore16((v), (i), (p))
 #define VZERO ((vfloat)(0.0f))
 
+/* Kernels never call fma() directly for that reason. Where a formula needs
+ * the exact rounding error of a product (error-free transformations:
+ * a*b = p + PROD_ERR(a, b, p)), a device without FMA gets Dekker's product
+ * on Veltkamp halves instead (exact while the products do not overflow
+ * or underflow; the callers' operands are below 1e3): 17 operations. */
+#ifdef NNACT_NO_HW_FMA
+#define VELTKAMP_HI(a) ((4097.0f * (a)) - ((4097.0f * (a)) - (a)))
+INLINE vfloat prod_err(vfloat a, vfloat b, vfloat p)
+{
+    const vfloat ah = VELTKAMP_HI(a), al = a - ah, bh = VELTKAMP_HI(b), bl = b - bh;
+    return (((ah * bh - p) + ah * bl) + al * bh) + al * bl;
+}
+#define PROD_ERR(a, b, p) prod_err((a), (b), (p))
+#else
+#define PROD_ERR(a, b, p) fma((a), (b), -(p))
+#endif
+
 /* Compensated sum: the running error c keeps a long sum within a few ulp. */
 typedef struct { float s, c; } ksum;
 
