@@ -105,12 +105,18 @@ static nnact_status row_backward(nnact_ctx *ctx, const char *fn, float temperatu
              rows = y->rows;
     if (ctx->row_kernels) {
         cl_uint stream = nnact_stream_stores(ctx, 3 * nnact_numel(y) * nnact_elem_size(dx));
+        /* log-softmax: 4 rows per item where every compute unit still gets
+         * 4 work-groups (cl/log_softmax.cl); softmax takes no such arg. */
+        const bool log_softmax = k_rows == NNACT_K_log_softmax_bwd_rows ||
+                                 k_rows == NNACT_K_log_softmax_bwd_rows_h;
+        const size_t busy = (size_t)16 * NNACT_ROW_LOCAL * (ctx->info.compute_units + 1);
+        cl_uint per_item = log_softmax && y->rows >= busy ? 4 : 1;
         nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature),
-                            NNACT_ARG(stream)};
-        return nnact_launch(ctx, k_rows, y->rows, NNACT_ROW_LOCAL,
-                            sizeof args / sizeof args[0], args);
+                            NNACT_ARG(stream), NNACT_ARG(per_item)};
+        return nnact_launch(ctx, k_rows, (y->rows + per_item - 1) / per_item, NNACT_ROW_LOCAL,
+                            sizeof args / sizeof args[0] - (log_softmax ? 0 : 1), args);
     }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
