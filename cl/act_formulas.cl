@@ -227,12 +227,11 @@ INLINE vfloat gelu_bwd(vfloat x, vfloat y, vfloat dy, float a_, float b)
  * the negative tail sigma(t) ~ e^t, whose relative error is that of t
  * times |t| (up to 100): t is formed in double-float (hi + lo, error-free
  * products and sums) and the low part applied as sigma(t) (1 + (1 - sigma) lo).
- * |x| is capped at 20, where sigma(t) is exactly 0 or 1. */
-INLINE void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
+ * The callers cap |x| at 20 (xc), where sigma(t) is exactly 0 or 1. */
+INLINE void gelu_tanh_parts(vfloat xc, vfloat *s, vfloat *c, vfloat *x2)
 {
     const float k0h = 1.59576917f, k0l = -4.53406805e-8f;
     const float k1h = 0.0713548139f, k1l = 2.39883247e-9f;
-    vfloat xc = select(x, copysign((vfloat)(20.0f), x), fabs(x) > 20.0f);
     vfloat sq = xc * xc, sql = PROD_ERR(xc, xc, sq);
     vfloat ah = k1h * sq, al = PROD_ERR((vfloat)(k1h), sq, ah) + FMA((vfloat)(k1h), sql, k1l * sq);
     vfloat qh = k0h + ah, bb = qh - k0h;
@@ -240,24 +239,27 @@ INLINE void gelu_tanh_parts(vfloat x, vfloat *s, vfloat *c, vfloat *x2)
     vfloat th = xc * qh, tl = PROD_ERR(xc, qh, th) + xc * ql;
     vfloat p, q;
     sigmoid_pair(th, &p, &q);
-    vfloat sh = select(q, p, th >= 0.0f), ch = select(p, q, th >= 0.0f);
-    vfloat g = sh * ch;
-    *s = FMA(g, tl, sh);
-    *c = FMA(-g, tl, ch);
+    const int16 pos = th >= 0.0f;
+    vfloat g = p * q; /* sigma (1 - sigma) whatever the sign */
+    *s = FMA(g, tl, select(q, p, pos));
+    *c = FMA(-g, tl, select(p, q, pos)); /* unused by the forward: dropped there */
     *x2 = sq;
 }
+/* x clamped to [-20, 20] (two operations; a NaN x reaches the result
+ * through x itself); below -20 s = 0 and xc s is -0, where x s would be
+ * -inf * 0. */
 INLINE vfloat gelu_tanh_fwd(vfloat x, float a, float b)
 {
-    vfloat s, c, x2;
-    gelu_tanh_parts(x, &s, &c, &x2);
-    return select(x * s, copysign(VZERO, x), s == 0.0f);
+    vfloat s, c, x2, xc = fmin(fmax(x, (vfloat)(-20.0f)), (vfloat)(20.0f));
+    gelu_tanh_parts(xc, &s, &c, &x2);
+    return select(x * s, xc * s, x < 0.0f);
 }
 /* sigma(t) + x sigma(t) (1 - sigma(t)) t'(x), t' = k0 + 3 k1 x^2; where
  * sigma (1 - sigma) underflows the second term is negligible. */
 INLINE vfloat gelu_tanh_bwd(vfloat x, vfloat y, vfloat dy, float a, float b)
 {
-    vfloat s, c, x2;
-    gelu_tanh_parts(x, &s, &c, &x2);
+    vfloat s, c, x2, xc = select(x, copysign((vfloat)(20.0f), x), fabs(x) > 20.0f);
+    gelu_tanh_parts(xc, &s, &c, &x2); /* NaN kept in xc: s is NaN */
     vfloat g = s * c;
     vfloat dt = FMA((vfloat)(0.214064449f), x2, (vfloat)(1.59576917f));
     return dy * select(FMA(x * g, dt, s), s, g == 0.0f);
