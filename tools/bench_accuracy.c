@@ -1,6 +1,7 @@
 /* nnact-bench --accuracy: see bench_accuracy.h. */
 #include "bench_accuracy.h"
 
+#include "bench_check.h"
 #include "reference.h"
 #ifdef NNACT_BENCH_ONEDNN
 #include "bench_onednn.h"
@@ -11,16 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(call)                                                                  \
-    do {                                                                             \
-        nnact_status s_ = (call);                                                    \
-        if (s_ != NNACT_OK) {                                                        \
-            fprintf(stderr, "nnact-bench: %s: %s: %s\n", #call,                      \
-                    nnact_status_string(s_), nnact_last_error());                    \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
 
 /* The suites' edge values, every power of 10^(1/64) from 1e-38 to 3e38 of
  * both signs (the tails at every scale) and [-20, 20] in steps of 2^-9
@@ -102,18 +93,18 @@ static void run_ours(nnact_ctx *ctx, const nnact_act *act, bool bwd, const float
                      const float *y, const float *dy, size_t n, float *out)
 {
     nnact_tensor *tx, *ty, *tg, *to;
-    CHECK(nnact_tensor_create(ctx, 1, n, &tx));
-    CHECK(nnact_tensor_create(ctx, 1, n, &ty));
-    CHECK(nnact_tensor_create(ctx, 1, n, &tg));
-    CHECK(nnact_tensor_create(ctx, 1, n, &to));
-    CHECK(nnact_tensor_write(tx, x));
-    CHECK(nnact_tensor_write(ty, y));
-    CHECK(nnact_tensor_write(tg, dy));
+    CHECK_NN(nnact_tensor_create(ctx, 1, n, &tx));
+    CHECK_NN(nnact_tensor_create(ctx, 1, n, &ty));
+    CHECK_NN(nnact_tensor_create(ctx, 1, n, &tg));
+    CHECK_NN(nnact_tensor_create(ctx, 1, n, &to));
+    CHECK_NN(nnact_tensor_write(tx, x));
+    CHECK_NN(nnact_tensor_write(ty, y));
+    CHECK_NN(nnact_tensor_write(tg, dy));
     if (bwd)
-        CHECK(nnact_act_backward(ctx, act, tx, ty, tg, to));
+        CHECK_NN(nnact_act_backward(ctx, act, tx, ty, tg, to));
     else
-        CHECK(nnact_act_forward(ctx, act, tx, to));
-    CHECK(nnact_tensor_read(to, out));
+        CHECK_NN(nnact_act_forward(ctx, act, tx, to));
+    CHECK_NN(nnact_tensor_read(to, out));
     nnact_tensor_destroy(tx), nnact_tensor_destroy(ty);
     nnact_tensor_destroy(tg), nnact_tensor_destroy(to);
 }
@@ -162,7 +153,7 @@ long bench_accuracy(nnact_ctx *ctx, bool (*want)(const char *name, void *arg), v
             continue;
         const char *an = nnact_act_name((nnact_act_kind)k);
         nnact_act act;
-        CHECK(nnact_act_from_name(an, &act));
+        CHECK_NN(nnact_act_from_name(an, &act));
         for (size_t i = 0; i < n; i++)
             y[i] = (float)ref_act_forward(&act, x[i]);
         for (int bwd = 0; bwd < 2; bwd++) {

@@ -23,6 +23,7 @@
 #include "bench_onednn.h"
 #endif
 #include "bench_accuracy.h"
+#include "bench_check.h"
 
 static double now(void)
 {
@@ -108,15 +109,6 @@ static void use_wall_clock(bench *b, const char *why)
         }                                                                            \
     } while (0)
 
-#define CHECK_NN(call)                                                               \
-    do {                                                                             \
-        nnact_status s_ = (call);                                                    \
-        if (s_ != NNACT_OK) {                                                        \
-            fprintf(stderr, "nnact-bench: %s: %s: %s\n", #call,                      \
-                    nnact_status_string(s_), nnact_last_error());                    \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
 
 static void bench_init(bench *b, const char *selector)
 {
