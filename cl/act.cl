@@ -50,17 +50,6 @@ INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
     return true;
 }
 
-/* Full vectors after the head are aligned to their size; item 0's head may
- * hold one full vector of halves (up to 31 before a 64-byte boundary),
- * which is not: hence the address test. */
-INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, uint stream)
-{
-    if (count == VW && ((size_t)(out + base) & (VW * S_SIZE - 1)) == 0)
-        SFX(store_aligned)(v, out + base, stream);
-    else
-        SFX(store_part)(v, out, base, count);
-}
-
 #define ACT_KERNELS(name, KIND, da, db, needs)                                     \
     __kernel void SFX(act_##name##_fwd)(__global const ST *x, ulong xo,             \
                                         __global ST *y, ulong yo, ulong n,          \
@@ -77,7 +66,7 @@ INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
             return;                                                                 \
         }                                                                           \
         for (uint u = 0; u < ITEM / VW && SFX(span_part)(base, count, u, &b, &c); u++) \
-            SFX(store_span)(name##_fwd(SFX(load_part)(x + xo, b, c), alpha, beta),  \
+            SFX(store_part_stream)(name##_fwd(SFX(load_part)(x + xo, b, c), alpha, beta),  \
                             y + yo, b, c, stream);                                  \
     }                                                                               \
     __kernel void SFX(act_##name##_bwd)(__global const ST *x, ulong xo,             \
@@ -104,7 +93,7 @@ INLINE void SFX(store_span)(vfloat v, __global ST *out, ulong base, uint count, 
             vfloat xv = (NEEDS_##needs == NEEDS_X) ? SFX(load_part)(x + xo, b, c) : VZERO; \
             vfloat yv = (NEEDS_##needs == NEEDS_Y) ? SFX(load_part)(y + yo, b, c) : VZERO; \
             vfloat g = SFX(load_part)(dy + dyo, b, c);                              \
-            SFX(store_span)(name##_bwd(xv, yv, g, alpha, beta), dx + dxo, b, c, stream); \
+            SFX(store_part_stream)(name##_bwd(xv, yv, g, alpha, beta), dx + dxo, b, c, stream); \
         }                                                                           \
     }
 

@@ -130,10 +130,11 @@ INLINE void SFX(store_aligned)(vfloat v, __global ST *p, uint stream)
     S_VSTORE(v, p);
 }
 
-/* store_part for layouts that are not laid out on the output's boundaries
- * (PReLU's row chunks): a full vector that happens to sit on an aligned
- * boundary -- every one when cols is a multiple of VW and the view starts
- * on one -- streams when stream is set; the rest are plain stores. */
+/* store_part where a vector need not sit on an aligned boundary (PReLU's
+ * row chunks; act.cl's head item, which may hold a full vector of halves
+ * that is not, and its partial items): a full vector that does sit on one
+ * -- every one when cols is a multiple of VW and the view starts on one --
+ * streams when stream is set; the rest are plain stores. */
 INLINE void SFX(store_part_stream)(vfloat v, __global ST *p, ulong base, uint count,
                                    uint stream)
 {
