@@ -108,10 +108,11 @@ nnact_status nnact_check_act(const nnact_act *act, const char *fn)
 int nnact_act_needs(nnact_act_kind kind) { return acts[kind].needs; }
 
 /* act.cl's items: one for the head before the output's 64-byte boundary,
- * then one per 64 bytes from it (16 floats or 32 halves). */
-static size_t act_items(size_t n, bool half)
+ * then one per 64 bytes from it (its ITEM: 16 floats or 32 halves). */
+static size_t act_items(size_t n, const nnact_tensor *out)
 {
-    return half ? (n + 31) / 32 + 1 : nnact_elementwise_items(n) + 1;
+    const size_t per_item = 64 / nnact_elem_size(out);
+    return (n + per_item - 1) / per_item + 1;
 }
 
 nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
@@ -150,8 +151,8 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta),
                         NNACT_ARG(stream)};
     const act_def *def = &acts[act->kind];
-    return nnact_launch(ctx, half ? def->fwd_h : def->fwd, act_items(n, half), ctx->elem_local,
-                        sizeof args / sizeof args[0], args);
+    return nnact_launch(ctx, half ? def->fwd_h : def->fwd, act_items(n, y),
+                        ctx->elem_local, sizeof args / sizeof args[0], args);
 }
 
 nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
@@ -214,6 +215,6 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
                         NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
                         NNACT_ARG(act->beta), NNACT_ARG(stream)};
-    return nnact_launch(ctx, half ? def->bwd_h : def->bwd, act_items(n, half), ctx->elem_local,
-                        sizeof args / sizeof args[0], args);
+    return nnact_launch(ctx, half ? def->bwd_h : def->bwd, act_items(n, dx),
+                        ctx->elem_local, sizeof args / sizeof args[0], args);
 }
