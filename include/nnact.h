@@ -61,6 +61,11 @@ NNACT_API const char *nnact_status_string(nnact_status status);
  * none). Valid until the next nnact_ call on that thread. */
 NNACT_API const char *nnact_last_error(void);
 
+/* The running library's version, "MAJOR.MINOR.PATCH" (its NNACT_VERSION_*
+ * macros, which may differ from the header a program was compiled with:
+ * bindings compare the two when they load). A static string. */
+NNACT_API const char *nnact_version(void);
+
 /* ---- Devices ----------------------------------------------------------- */
 
 typedef enum nnact_device_type {
