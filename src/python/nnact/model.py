@@ -81,6 +81,7 @@ class MLP:
     def __init__(self, sizes, activations="relu", seed=0, ctx=None, storage="float32"):
         self.ctx = ctx or default_context()
         self._h = ffi.NULL
+        self.sizes, self.activations = [], []
         sizes = [int(s) for s in sizes]
         if isinstance(activations, str):
             activations = [activations] * (len(sizes) - 2) + ["softmax"]
@@ -115,6 +116,7 @@ class MLP:
         self = object.__new__(cls)
         self.ctx = ctx or default_context()
         self._h = ffi.NULL
+        self.sizes, self.activations = [], []
         out = ffi.new("nnact_mlp **")
         with self.ctx._lock:
             check(lib.nnact_mlp_load(self.ctx._handle(), os.fsencode(path), out))
@@ -145,6 +147,8 @@ class MLP:
         return self._h
 
     def __repr__(self):
+        if self._h == ffi.NULL:
+            return "<nnact.MLP (closed)>"
         return "<nnact.MLP %s (%s) storage %s>" % (
             "-".join(map(str, self.sizes)), ",".join(self.activations), self.storage)
 

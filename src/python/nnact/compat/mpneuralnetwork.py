@@ -28,12 +28,15 @@ class Activation:
 
     def forward(self, input_batch, training=True):
         self.input = input_batch
-        return _common.forward(input_batch, self.act, alpha=self.alpha)
+        self._output = _common.forward(input_batch, self.act, alpha=self.alpha)
+        return self._output
 
     def backward(self, output_gradient_batch):
         a = ops.act(self.act, self.alpha)
         if a.needs == "none":
             return output_gradient_batch
+        if a.needs == "y":  # sigmoid, tanh: the derivative from the cached output
+            return _common.backward(self.act, output_gradient_batch, y=self._output)
         return _common.backward(self.act, output_gradient_batch, x=self.input,
                                 alpha=self.alpha)
 
