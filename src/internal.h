@@ -5,6 +5,7 @@
 
 #include "nnact.h"
 #include "act_list.h"
+#include "device/kernel_list.h"
 
 #include <stdbool.h>
 
@@ -49,64 +50,19 @@ nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
  * pure, so it is tested on synthetic devices. */
 bool nnact_row_kernels_suit(const nnact_device_info *d);
 
-/* ---- kernels (program.c) ---- */
-typedef enum nnact_family {
-    NNACT_FAMILY_ACT,
-    NNACT_FAMILY_SOFTMAX,
-    NNACT_FAMILY_LOG_SOFTMAX,
-    NNACT_FAMILY_PRELU,
-    NNACT_FAMILY_DENSE,
-    NNACT_FAMILY_LOSS,
-    NNACT_FAMILY_OPTIM,
-    NNACT_FAMILY_DATA,
-    NNACT_FAMILY_CONVERT,
-    NNACT_FAMILY_COUNT
-} nnact_family;
+/* ---- kernels (program.c, the table in device/kernel_list.h) ---- */
+#define NNACT_FAMILY(ID, name, prof) NNACT_FAMILY_##ID,
+typedef enum nnact_family { NNACT_FAMILIES NNACT_FAMILY_COUNT } nnact_family;
+#undef NNACT_FAMILY
 
-#define NNACT_ACT_KERNEL_IDS(name, KIND, da, db, needs) \
-    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd, NNACT_K_dense_##name##_fwd, \
-    NNACT_K_act_##name##_fwd_h, NNACT_K_act_##name##_bwd_h,
-typedef enum nnact_kernel_id {
-    NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
-    NNACT_K_softmax_fwd,
-    NNACT_K_softmax_bwd,
-    NNACT_K_softmax_fwd_rows,
-    NNACT_K_softmax_bwd_rows,
-    NNACT_K_log_softmax_fwd,
-    NNACT_K_log_softmax_bwd,
-    NNACT_K_log_softmax_fwd_rows,
-    NNACT_K_log_softmax_bwd_rows,
-    /* The same eight on F16 storage (all tensors F16), in the same order. */
-    NNACT_K_softmax_fwd_h,
-    NNACT_K_softmax_bwd_h,
-    NNACT_K_softmax_fwd_rows_h,
-    NNACT_K_softmax_bwd_rows_h,
-    NNACT_K_log_softmax_fwd_h,
-    NNACT_K_log_softmax_bwd_h,
-    NNACT_K_log_softmax_fwd_rows_h,
-    NNACT_K_log_softmax_bwd_rows_h,
-    NNACT_K_prelu_fwd,
-    NNACT_K_prelu_bwd,
-    NNACT_K_prelu_bwd_dalpha,
-    NNACT_K_prelu_dalpha_blocks,
-    NNACT_K_prelu_dalpha_total,
-    NNACT_K_colsum,
-    NNACT_K_loss_mse_rows, NNACT_K_loss_mse_group,
-    NNACT_K_loss_bce_rows, NNACT_K_loss_bce_group,
-    NNACT_K_loss_bce_logits_rows, NNACT_K_loss_bce_logits_group,
-    NNACT_K_loss_cce_rows, NNACT_K_loss_cce_group,
-    NNACT_K_loss_softmax_cce_rows, NNACT_K_loss_softmax_cce_group,
-    NNACT_K_loss_nll_rows, NNACT_K_loss_nll_group,
-    NNACT_K_loss_reduce,
-    NNACT_K_optim_sgd,
-    NNACT_K_optim_adam,
-    NNACT_K_gather_rows,
-    NNACT_K_widen_f16,
-    NNACT_K_narrow_f16,
-    NNACT_K_scale_check,
-    NNACT_K_COUNT
-} nnact_kernel_id;
-#undef NNACT_ACT_KERNEL_IDS
+#define NNACT_KERNEL(name, family, ...) NNACT_K_##name,
+typedef enum nnact_kernel_id { NNACT_KERNELS NNACT_K_COUNT } nnact_kernel_id;
+#undef NNACT_KERNEL
+
+/* The storage types as a table dimension (nnact_dtype is 0 .. count - 1):
+ * kernels are ctx->kernels[id][dtype]. */
+#define NNACT_DTYPE_COUNT 2
+_Static_assert(NNACT_F16 == NNACT_DTYPE_COUNT - 1, "nnact_dtype counts from 0, F16 last");
 
 #define NNACT_MAX_ARGS 20
 
@@ -124,11 +80,9 @@ typedef enum nnact_kernel_id {
 cl_uint nnact_stream_stores(const struct nnact_ctx *ctx, size_t bytes_touched);
 
 /* ---- profiling (profile.c) ---- */
-typedef enum nnact_prof_category {
-    NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
-    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_DATA, NNACT_PROF_CONVERT,
-    NNACT_PROF_COUNT
-} nnact_prof_category;
+#define NNACT_PROF(ID, label) NNACT_PROF_##ID,
+typedef enum nnact_prof_category { NNACT_PROF_CATEGORIES NNACT_PROF_COUNT } nnact_prof_category;
+#undef NNACT_PROF
 typedef struct nnact_prof_record {
     nnact_prof_category category;
     cl_event start, end; /* the same event for a single kernel */
@@ -158,6 +112,12 @@ typedef struct nnact_gemm_size {
     size_t key[10], bytes;
     bool valid;
 } nnact_gemm_size;
+/* The argument values last set on one kernel (ctx->args, program.c). */
+typedef struct nnact_arg_cache {
+    unsigned char value[NNACT_MAX_ARGS][8];
+    uint8_t size[NNACT_MAX_ARGS]; /* 0: not set */
+    uint64_t generation;
+} nnact_arg_cache;
 struct nnact_ctx {
     cl_context context;
     cl_device_id device;
@@ -165,7 +125,7 @@ struct nnact_ctx {
     nnact_device_info info;
     char build_options[160];
     cl_program programs[NNACT_FAMILY_COUNT];
-    cl_kernel kernels[NNACT_K_COUNT];
+    cl_kernel kernels[NNACT_K_COUNT][NNACT_DTYPE_COUNT];
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t column_local; /* work-group size of per-column reductions */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
@@ -180,11 +140,7 @@ struct nnact_ctx {
      * unchanged ones (pocl spends ~0.1 us per call). A buffer handle may
      * be reused once released, so buffer arguments are trusted only while
      * mem_generation (bumped on every release) is unchanged. */
-    struct {
-        unsigned char value[NNACT_MAX_ARGS][8];
-        uint8_t size[NNACT_MAX_ARGS]; /* 0: not set */
-        uint64_t generation;
-    } args[NNACT_K_COUNT];
+    nnact_arg_cache args[NNACT_K_COUNT][NNACT_DTYPE_COUNT];
     uint64_t mem_generation;
     nnact_prof_record *prof; /* non-NULL when profiling (NNACT_PROFILE=1) */
     size_t prof_n;
@@ -368,12 +324,16 @@ typedef struct nnact_arg {
 #define NNACT_ARG(v) ((nnact_arg){sizeof(v), &(v)})
 #define NNACT_LOCAL(bytes) ((nnact_arg){(bytes), NULL})
 
-/* Gets (building on first use) a kernel of the context. */
-nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out);
+/* Gets (building on first use) a kernel of the context in the storage
+ * type's instantiation; NNACT_ERR_UNSUPPORTED when the table has none. */
+nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          cl_kernel *out);
+/* Whether kernel_list.h lists the kernel for this storage type. */
+bool nnact_kernel_exists(nnact_kernel_id id, nnact_dtype dtype);
 /* Sets the arguments and enqueues at least items work-items (rounded up to
  * whole groups of local; kernels ignore the extra ones). */
-nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
-                          size_t local, size_t nargs, const nnact_arg *args);
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          size_t items, size_t local, size_t nargs, const nnact_arg *args);
 const char *nnact_kernel_name(nnact_kernel_id id);
 
 #endif

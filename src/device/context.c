@@ -222,8 +222,9 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     nnact_prof_release(ctx);
     free(ctx->clblast_pending);
     for (size_t i = 0; i < NNACT_K_COUNT; i++)
-        if (ctx->kernels[i])
-            clReleaseKernel(ctx->kernels[i]);
+        for (size_t d = 0; d < NNACT_DTYPE_COUNT; d++)
+            if (ctx->kernels[i][d])
+                clReleaseKernel(ctx->kernels[i][d]);
     for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
         if (ctx->programs[i])
             clReleaseProgram(ctx->programs[i]);

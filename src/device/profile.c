@@ -60,28 +60,11 @@ const char *nnact_ctx_profile_clock(const nnact_ctx *ctx)
     return ctx && ctx->prof ? ctx->prof_clock : NULL;
 }
 
-static const char *const category_names[NNACT_PROF_COUNT] = {
-    [NNACT_PROF_ACT] = "activations", [NNACT_PROF_SOFTMAX] = "softmax, log-softmax",
-    [NNACT_PROF_PRELU] = "prelu",     [NNACT_PROF_DENSE] = "bias+activation, bias grad",
-    [NNACT_PROF_LOSS] = "losses",     [NNACT_PROF_OPTIM] = "optimizer steps",
-    [NNACT_PROF_SGEMM] = "sgemm (CLBlast)", [NNACT_PROF_DATA] = "batch gather",
-    [NNACT_PROF_CONVERT] = "f16 conversions",
-};
-
-nnact_prof_category nnact_prof_of_family(nnact_family f)
-{
-    switch (f) {
-    case NNACT_FAMILY_ACT: return NNACT_PROF_ACT;
-    case NNACT_FAMILY_SOFTMAX:
-    case NNACT_FAMILY_LOG_SOFTMAX: return NNACT_PROF_SOFTMAX;
-    case NNACT_FAMILY_PRELU: return NNACT_PROF_PRELU;
-    case NNACT_FAMILY_DENSE: return NNACT_PROF_DENSE;
-    case NNACT_FAMILY_LOSS: return NNACT_PROF_LOSS;
-    case NNACT_FAMILY_DATA: return NNACT_PROF_DATA;
-    case NNACT_FAMILY_CONVERT: return NNACT_PROF_CONVERT;
-    default: return NNACT_PROF_OPTIM;
-    }
-}
+#define NNACT_PROF(ID, label) [NNACT_PROF_##ID] = label,
+static const char *const category_names[] = {NNACT_PROF_CATEGORIES};
+#undef NNACT_PROF
+_Static_assert(sizeof category_names / sizeof category_names[0] == NNACT_PROF_COUNT,
+               "one name per profile category");
 
 /* Device seconds from start's start to end's end; < 0 when the timestamps
  * are not believable (an error, end before start, or a near-zero span). */

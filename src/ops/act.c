@@ -12,19 +12,18 @@ typedef struct act_def {
     const char *name;
     float alpha, beta; /* defaults */
     int needs;         /* NNACT_NEEDS_* of the derivative */
-    nnact_kernel_id fwd, bwd, fwd_h, bwd_h; /* _h: every tensor F16 */
+    nnact_kernel_id fwd, bwd; /* instantiated per storage type */
 } act_def;
 
 #define ACT_DEF(n, KIND, da, db, nd)                                            \
     [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_act_##n##_fwd, \
-                          NNACT_K_act_##n##_bwd, NNACT_K_act_##n##_fwd_h,       \
-                          NNACT_K_act_##n##_bwd_h},
+                          NNACT_K_act_##n##_bwd},
 static const act_def acts[NNACT_ACT_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ACT_DEF)
     [NNACT_ACT_SOFTMAX] = {"softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
-                           NNACT_K_COUNT, NNACT_K_COUNT, NNACT_K_COUNT},
+                           NNACT_K_COUNT},
     [NNACT_ACT_LOG_SOFTMAX] = {"log_softmax", 1.0f, 0.0f, NNACT_NEEDS_Y, NNACT_K_COUNT,
-                               NNACT_K_COUNT, NNACT_K_COUNT, NNACT_K_COUNT},
+                               NNACT_K_COUNT},
 };
 #undef ACT_DEF
 
@@ -151,7 +150,7 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(n), NNACT_ARG(act->alpha), NNACT_ARG(act->beta),
                         NNACT_ARG(stream)};
     const act_def *def = &acts[act->kind];
-    return nnact_launch(ctx, half ? def->fwd_h : def->fwd, act_items(n, y),
+    return nnact_launch(ctx, def->fwd, half ? NNACT_F16 : NNACT_F32, act_items(n, y),
                         ctx->elem_local, sizeof args / sizeof args[0], args);
 }
 
@@ -215,6 +214,6 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
                         NNACT_ARG(dy->buf), NNACT_ARG(dyo), NNACT_ARG(dx->buf),
                         NNACT_ARG(dxo), NNACT_ARG(n), NNACT_ARG(act->alpha),
                         NNACT_ARG(act->beta), NNACT_ARG(stream)};
-    return nnact_launch(ctx, half ? def->bwd_h : def->bwd, act_items(n, dx),
+    return nnact_launch(ctx, def->bwd, half ? NNACT_F16 : NNACT_F32, act_items(n, dx),
                         ctx->elem_local, sizeof args / sizeof args[0], args);
 }

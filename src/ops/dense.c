@@ -54,7 +54,7 @@ static nnact_status fused_pass(nnact_ctx *ctx, const nnact_act *act, nnact_tenso
                         NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(rows),
                         NNACT_ARG(cols), NNACT_ARG(alpha), NNACT_ARG(beta)};
     size_t items = y->rows * nnact_elementwise_items(y->cols);
-    return nnact_launch(ctx, fused[kind], items,
+    return nnact_launch(ctx, fused[kind], NNACT_F32, items,
                         ctx->elem_local, sizeof args / sizeof args[0], args);
 }
 
@@ -194,7 +194,7 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
         cl_mem gbuf = g->buf;
         nnact_arg args[] = {NNACT_ARG(gbuf), NNACT_ARG(go), NNACT_ARG(rows),
                             NNACT_ARG(cols), NNACT_ARG(db->buf), NNACT_ARG(dbo)};
-        st = nnact_launch(ctx, NNACT_K_colsum,
+        st = nnact_launch(ctx, NNACT_K_colsum, NNACT_F32,
                           g->cols,
                           ctx->column_local, sizeof args / sizeof args[0], args);
     }

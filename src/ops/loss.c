@@ -9,19 +9,21 @@
 
 typedef struct loss_def {
     const char *name;
-    nnact_kernel_id kernel; /* the _rows form; the _group form follows it */
+    nnact_kernel_id k_rows, k_group; /* a work-item per row, a work-group per row */
     bool per_element; /* mean over batch*k (else over batch) */
     float epsilon, temperature;
 } loss_def;
 
+#define FORMS(n) NNACT_K_loss_##n##_rows, NNACT_K_loss_##n##_group
 static const loss_def losses[NNACT_LOSS_COUNT] = {
-    [NNACT_LOSS_MSE] = {"mse", NNACT_K_loss_mse_rows, true, 0.0f, 0.0f},
-    [NNACT_LOSS_BCE] = {"bce", NNACT_K_loss_bce_rows, true, 1e-7f, 0.0f},
-    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits_rows, true, 0.0f, 0.0f},
-    [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce_rows, false, 1e-7f, 0.0f},
-    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce_rows, false, 0.0f, 1.0f},
-    [NNACT_LOSS_NLL] = {"nll", NNACT_K_loss_nll_rows, false, 0.0f, 0.0f},
+    [NNACT_LOSS_MSE] = {"mse", FORMS(mse), true, 0.0f, 0.0f},
+    [NNACT_LOSS_BCE] = {"bce", FORMS(bce), true, 1e-7f, 0.0f},
+    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", FORMS(bce_logits), true, 0.0f, 0.0f},
+    [NNACT_LOSS_CCE] = {"cce", FORMS(cce), false, 1e-7f, 0.0f},
+    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", FORMS(softmax_cce), false, 0.0f, 1.0f},
+    [NNACT_LOSS_NLL] = {"nll", FORMS(nll), false, 0.0f, 0.0f},
 };
+#undef FORMS
 
 static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
     {"mean_squared_error", NNACT_LOSS_MSE},
@@ -150,8 +152,8 @@ nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_
                         NNACT_ARG(gscale), NNACT_ARG(ws), NNACT_ARG(r),
                         NNACT_LOCAL(local * sizeof(float)),
                         NNACT_LOCAL(local * sizeof(cl_ulong))};
-    nnact_kernel_id k = per_item ? def->kernel : (nnact_kernel_id)(def->kernel + 1);
-    if ((st = nnact_launch(ctx, k, items, local, sizeof args / sizeof args[0], args)) !=
+    nnact_kernel_id k = per_item ? def->k_rows : def->k_group;
+    if ((st = nnact_launch(ctx, k, NNACT_F32, items, local, sizeof args / sizeof args[0], args)) !=
         NNACT_OK)
         return st;
     if (!value && !accuracy && !labels && !sums)
@@ -165,7 +167,7 @@ nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_
     nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(out), NNACT_ARG(oo),
                          NNACT_LOCAL(L * sizeof(float)), NNACT_ARG(accumulate),
                          NNACT_ARG(fcount)};
-    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, L, L, sizeof rargs / sizeof rargs[0],
+    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, NNACT_F32, L, L, sizeof rargs / sizeof rargs[0],
                            rargs)) != NNACT_OK || sums)
         return st;
     float got[3];

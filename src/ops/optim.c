@@ -135,7 +135,7 @@ nnact_status nnact_optim_step_skip(nnact_ctx *ctx, const nnact_optim *opt, uint6
                             NNACT_ARG(go), NNACT_ARG(vb), NNACT_ARG(vo), NNACT_ARG(n),
                             NNACT_ARG(opt->lr), NNACT_ARG(opt->momentum),
                             NNACT_ARG(opt->weight_decay), NNACT_ARG(nest), NNACT_ARG(skip)};
-        return nnact_launch(ctx, NNACT_K_optim_sgd, items, ctx->elem_local,
+        return nnact_launch(ctx, NNACT_K_optim_sgd, NNACT_F32, items, ctx->elem_local,
                             sizeof args / sizeof args[0], args);
     }
     /* 1 - beta^t in double: in float it is 0 for small t when beta ~ 1. */
@@ -150,6 +150,6 @@ nnact_status nnact_optim_step_skip(nnact_ctx *ctx, const nnact_optim *opt, uint6
                         NNACT_ARG(opt->eps), NNACT_ARG(opt->weight_decay),
                         NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2),
                         NNACT_ARG(skip)};
-    return nnact_launch(ctx, NNACT_K_optim_adam, items, ctx->elem_local,
+    return nnact_launch(ctx, NNACT_K_optim_adam, NNACT_F32, items, ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }

@@ -53,7 +53,7 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(alpha->buf),
                         NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(y->buf),
                         NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(stream)};
-    return nnact_launch(ctx, NNACT_K_prelu_fwd, chunk_items(x), ctx->elem_local,
+    return nnact_launch(ctx, NNACT_K_prelu_fwd, NNACT_F32, chunk_items(x), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -119,7 +119,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(dyo), NNACT_ARG(dxb), NNACT_ARG(dxo),
                             NNACT_ARG(write_dx), NNACT_ARG(ws), NNACT_ARG(rows),
                             NNACT_ARG(cols), NNACT_ARG(block_rows), NNACT_ARG(stream)};
-        st = nnact_launch(ctx, NNACT_K_prelu_bwd_dalpha,
+        st = nnact_launch(ctx, NNACT_K_prelu_bwd_dalpha, NNACT_F32,
                           (size_t)blocks * nnact_elementwise_items(cols), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
         const bool shared = !stride && cols > 1;
@@ -128,7 +128,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
         if (st == NNACT_OK) {
             nnact_arg bargs[] = {NNACT_ARG(ws), NNACT_ARG(blocks), NNACT_ARG(cols),
                                  NNACT_ARG(out), NNACT_ARG(oo)};
-            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_blocks,
+            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_blocks, NNACT_F32,
                               nnact_elementwise_items(cols), ctx->column_local,
                               sizeof bargs / sizeof bargs[0], bargs);
         }
@@ -136,7 +136,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
             cl_ulong dao = dalpha->offset;
             nnact_arg targs[] = {NNACT_ARG(out), NNACT_ARG(oo), NNACT_ARG(cols),
                                  NNACT_ARG(dalpha->buf), NNACT_ARG(dao)};
-            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_total, 1, 1,
+            st = nnact_launch(ctx, NNACT_K_prelu_dalpha_total, NNACT_F32, 1, 1,
                               sizeof targs / sizeof targs[0], targs);
         }
         return st;
@@ -149,7 +149,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
                             NNACT_ARG(ao), NNACT_ARG(stride), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(stream)};
-        st = nnact_launch(ctx, NNACT_K_prelu_bwd, chunk_items(x), ctx->elem_local,
+        st = nnact_launch(ctx, NNACT_K_prelu_bwd, NNACT_F32, chunk_items(x), ctx->elem_local,
                           sizeof args / sizeof args[0], args);
     }
     return st;

@@ -7,12 +7,6 @@
 
 #include <math.h>
 
-/* From a float32 row kernel's id to its F16 twin (internal.h keeps the
- * eight _h ids right after the eight float32 ones). */
-#define F16_SHIFT (NNACT_K_softmax_fwd_h - NNACT_K_softmax_fwd)
-_Static_assert(NNACT_K_log_softmax_bwd_rows_h - NNACT_K_log_softmax_bwd_rows == F16_SHIFT,
-               "the F16 row kernels follow the float32 ones in order");
-
 static nnact_status check_temperature(float t, const char *fn)
 {
     if (!isfinite(t) || !(t > 0.0f))
@@ -48,23 +42,20 @@ static nnact_status row_forward(nnact_ctx *ctx, const char *fn, float temperatur
         return nnact_f32_done(&f, row_forward(ctx, fn, temperature, xv, (nnact_tensor *)yv,
                                               k_rows, k_group, scratch));
     }
-    if (half) { /* the _h kernels follow the float32 ones in the same order */
-        k_rows = (nnact_kernel_id)(k_rows + F16_SHIFT);
-        k_group = (nnact_kernel_id)(k_group + F16_SHIFT);
-    }
+    const nnact_dtype dt = half ? NNACT_F16 : NNACT_F32;
     cl_ulong xo = x->offset, yo = y->offset, cols = x->cols, rows = x->rows;
     if (ctx->row_kernels) {
         cl_uint stream = nnact_stream_stores(ctx, 2 * nnact_numel(x) * nnact_elem_size(y));
         nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf),
                             NNACT_ARG(yo), NNACT_ARG(rows), NNACT_ARG(cols),
                             NNACT_ARG(temperature), NNACT_ARG(stream)};
-        return nnact_launch(ctx, k_rows, x->rows, NNACT_ROW_LOCAL,
+        return nnact_launch(ctx, k_rows, dt, x->rows, NNACT_ROW_LOCAL,
                             sizeof args / sizeof args[0], args);
     }
     nnact_arg args[] = {NNACT_ARG(x->buf), NNACT_ARG(xo), NNACT_ARG(y->buf), NNACT_ARG(yo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(scratch * ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, k_group, x->rows * ctx->reduce_local, ctx->reduce_local,
+    return nnact_launch(ctx, k_group, dt, x->rows * ctx->reduce_local, ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
 
@@ -97,32 +88,28 @@ static nnact_status row_backward(nnact_ctx *ctx, const char *fn, float temperatu
         return nnact_f32_done(&f, row_backward(ctx, fn, temperature, yv, dyv,
                                                (nnact_tensor *)dxv, k_rows, k_group));
     }
-    if (half) {
-        k_rows = (nnact_kernel_id)(k_rows + F16_SHIFT);
-        k_group = (nnact_kernel_id)(k_group + F16_SHIFT);
-    }
+    const nnact_dtype dt = half ? NNACT_F16 : NNACT_F32;
     cl_ulong yo = y->offset, dyo = dy->offset, dxo = dx->offset, cols = y->cols,
              rows = y->rows;
     if (ctx->row_kernels) {
         cl_uint stream = nnact_stream_stores(ctx, 3 * nnact_numel(y) * nnact_elem_size(dx));
         /* log-softmax: 4 rows per item where every compute unit still gets
          * 4 work-groups (cl/log_softmax.cl); softmax takes no such arg. */
-        const bool log_softmax = k_rows == NNACT_K_log_softmax_bwd_rows ||
-                                 k_rows == NNACT_K_log_softmax_bwd_rows_h;
+        const bool log_softmax = k_rows == NNACT_K_log_softmax_bwd_rows;
         const size_t busy = (size_t)16 * NNACT_ROW_LOCAL * (ctx->info.compute_units + 1);
         cl_uint per_item = log_softmax && y->rows >= busy ? 4 : 1;
         nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                             NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                             NNACT_ARG(rows), NNACT_ARG(cols), NNACT_ARG(temperature),
                             NNACT_ARG(stream), NNACT_ARG(per_item)};
-        return nnact_launch(ctx, k_rows, (y->rows + per_item - 1) / per_item, NNACT_ROW_LOCAL,
+        return nnact_launch(ctx, k_rows, dt, (y->rows + per_item - 1) / per_item, NNACT_ROW_LOCAL,
                             sizeof args / sizeof args[0] - (log_softmax ? 0 : 1), args);
     }
     nnact_arg args[] = {NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(dy->buf),
                         NNACT_ARG(dyo), NNACT_ARG(dx->buf), NNACT_ARG(dxo),
                         NNACT_ARG(cols), NNACT_ARG(temperature),
                         NNACT_LOCAL(ctx->reduce_local * sizeof(float))};
-    return nnact_launch(ctx, k_group, y->rows * ctx->reduce_local, ctx->reduce_local,
+    return nnact_launch(ctx, k_group, dt, y->rows * ctx->reduce_local, ctx->reduce_local,
                         sizeof args / sizeof args[0], args);
 }
 

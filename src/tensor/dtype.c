@@ -103,7 +103,7 @@ nnact_status nnact_convert(nnact_ctx *ctx, const nnact_tensor *src, nnact_tensor
     cl_ulong so = src->offset, dso = dst->offset;
     nnact_arg args[] = {NNACT_ARG(src->buf), NNACT_ARG(so), NNACT_ARG(dst->buf),
                         NNACT_ARG(dso), NNACT_ARG(n)};
-    return nnact_launch(ctx, k, nnact_elementwise_items(n), ctx->elem_local,
+    return nnact_launch(ctx, k, NNACT_F32, nnact_elementwise_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
 

@@ -78,7 +78,7 @@ nnact_status nnact_tensor_gather_rows(nnact_tensor *dst, const nnact_tensor *src
     cl_ulong so = src->offset, dso = dst->offset, nr = n, nc = dst->cols;
     nnact_arg args[] = {NNACT_ARG(src->buf), NNACT_ARG(so), NNACT_ARG(idx),
                         NNACT_ARG(dst->buf), NNACT_ARG(dso), NNACT_ARG(nr), NNACT_ARG(nc)};
-    return nnact_launch(ctx, NNACT_K_gather_rows, n * nnact_elementwise_items(dst->cols),
+    return nnact_launch(ctx, NNACT_K_gather_rows, NNACT_F32, n * nnact_elementwise_items(dst->cols),
                         ctx->elem_local,
                         sizeof args / sizeof args[0], args);
 }
