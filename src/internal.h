@@ -179,51 +179,65 @@ static inline size_t nnact_elem_size(const nnact_tensor *t)
 {
     return t->dtype == NNACT_F16 ? 2 : 4;
 }
-nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
 /* dst = src converted (same shapes; a copy when the types match). Enqueues. */
 nnact_status nnact_convert(nnact_ctx *ctx, const nnact_tensor *src, nnact_tensor *dst);
-/* Whether any / all of the non-NULL tensors are F16. */
-bool nnact_any_f16(size_t n, const nnact_tensor *const *ts);
-bool nnact_all_f16(size_t n, const nnact_tensor *const *ts);
-/* The widening path of every operation without a native F16 kernel: each
- * F16 tensor of the call gets a float32 stand-in in a scratch slot (widened
- * first when read, NNACT_USE_IN), the float32 operation runs on the
- * stand-ins, and nnact_f32_done narrows those written (NNACT_USE_OUT) back,
- * rounding once. The same tensor passed twice shares one stand-in, so in
- * place calls stay in place. */
+
+/* ---- the storage plan of an operation (plan.c) ---- */
+/* One operand of an operation body: the address of the body's own pointer
+ * to it, which the plan rebinds to a float32 stand-in when the body runs
+ * widened. Read operands are const; written ones are not. */
 enum { NNACT_USE_IN = 1, NNACT_USE_OUT = 2, NNACT_USE_INOUT = 3 };
-typedef struct nnact_f32_frame {
+typedef struct nnact_operand {
+    const nnact_tensor **in; /* a read operand, else NULL */
+    nnact_tensor **out;      /* a written (or updated) operand, else NULL */
+    int use;                 /* NNACT_USE_* */
+} nnact_operand;
+#define NNACT_READ(p) ((nnact_operand){(p), NULL, NNACT_USE_IN})
+#define NNACT_WRITE(p) ((nnact_operand){NULL, (p), NNACT_USE_OUT})
+#define NNACT_UPDATE(p) ((nnact_operand){NULL, (p), NNACT_USE_INOUT})
+typedef struct nnact_plan {
+    nnact_dtype dtype; /* the storage type the body's kernels run in */
     nnact_ctx *ctx;
-    size_t base, n; /* slots base .. base + n - 1 */
+    size_t base, n; /* stand-ins in slots base .. base + n - 1 */
     nnact_tensor tmp[NNACT_F32_SLOTS];
     const nnact_tensor *orig[NNACT_F32_SLOTS];
+    nnact_tensor *dst[NNACT_F32_SLOTS]; /* narrowed into when written */
     int use[NNACT_F32_SLOTS];
-} nnact_f32_frame;
-void nnact_f32_frame_init(nnact_f32_frame *f, nnact_ctx *ctx);
-/* *view = t itself for NULL or F32, else its float32 stand-in. */
-nnact_status nnact_as_f32(nnact_f32_frame *f, const nnact_tensor *t, int use,
-                          const nnact_tensor **view);
-/* Narrows the outputs when st is NNACT_OK; returns the first failure. */
-nnact_status nnact_f32_done(nnact_f32_frame *f, nnact_status st);
-/* Debug line (NNACT_DEBUG=1) once per context and reason. */
+} nnact_plan;
+/* Plans the storage of one call over its n operands (NULL tensors are
+ * skipped): natively when they share a storage type that kernel_list.h
+ * lists for the kernel native (NNACT_K_COUNT: none but float32), else on
+ * float32 stand-ins, saying widen_note (may be NULL) once per context under
+ * NNACT_DEBUG. On success the body runs and then calls nnact_plan_done. */
+nnact_status nnact_plan_storage(nnact_plan *p, nnact_ctx *ctx, nnact_kernel_id native,
+                                const char *widen_note, size_t n, const nnact_operand *ops);
+/* Narrows the written stand-ins when st is NNACT_OK; returns the first
+ * failure. */
+nnact_status nnact_plan_done(nnact_plan *p, nnact_status st);
+/* Debug line (NNACT_DEBUG=1) once per context and reason (context.c). */
 void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg);
 
-/* Argument checks; name is the parameter's name in the public API. */
+/* Argument checks of the public entries (check.c); fn is the public
+ * function, name the parameter's name in the public API. */
 nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn);
 nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
                                 const char *fn, const char *name);
-/* Kernels of the activation table (act.c): forward/backward ids and what
- * the derivative reads (NNACT_NEEDS_*). */
-int nnact_act_needs(nnact_act_kind kind);
-/* Lower-cases name into key with '-' as '_' (the by-name lookups' rule);
- * false when it does not fit. */
-bool nnact_name_key(const char *name, char *key, size_t cap);
-nnact_status nnact_check_act(const nnact_act *act, const char *fn);
-/* Work-items of a kernel taking VW (16) elements each (program.c). */
-size_t nnact_elementwise_items(size_t n);
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                                     const nnact_tensor *b, const char *bn,
                                     const char *fn);
+nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
+nnact_status nnact_check_temperature(float t, const char *fn);
+/* An activation's kind and parameters (as a model file stores them)... */
+nnact_status nnact_check_act(const nnact_act *act, const char *fn);
+/* ... and, for one passed to a call, the row-wise ones' temperature too. */
+nnact_status nnact_check_act_call(const nnact_act *act, const char *fn);
+
+/* Lower-cases name into key with '-' as '_' (the by-name lookups' rule,
+ * name_key.c); false when it does not fit. */
+bool nnact_name_key(const char *name, char *key, size_t cap);
+
+/* Work-items of a kernel taking VW (16) elements each (program.c). */
+size_t nnact_elementwise_items(size_t n);
 static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->cols; }
 
 /* A scratch buffer of at least bytes, owned by the context. Safe to reuse
@@ -287,10 +301,47 @@ void nnact_clblast_ctx_closed(cl_device_id device);
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* nnact_gemm after its checks (shapes already known to fit). */
-nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
-                                  nnact_transpose trans_b, float alpha,
-                                  const nnact_tensor *a, const nnact_tensor *b, float beta,
-                                  nnact_tensor *c);
+nnact_status nnact_gemm_body(nnact_ctx *ctx, nnact_transpose trans_a,
+                             nnact_transpose trans_b, float alpha, const nnact_tensor *a,
+                             const nnact_tensor *b, float beta, nnact_tensor *c);
+
+/* ---- operation bodies (ops/): called after the public entry's checks ---- */
+/* What the derivative of an activation reads (NNACT_NEEDS_*) and whether it
+ * is row-wise (act.c). */
+int nnact_act_needs(nnact_act_kind kind);
+bool nnact_act_row_wise(nnact_act_kind kind);
+nnact_status nnact_act_forward_body(nnact_ctx *ctx, const nnact_act *act,
+                                    const nnact_tensor *x, nnact_tensor *y);
+/* in: the tensor the derivative reads (x or y; NULL when none). */
+nnact_status nnact_act_backward_body(nnact_ctx *ctx, const nnact_act *act,
+                                     const nnact_tensor *in, const nnact_tensor *dy,
+                                     nnact_tensor *dx);
+/* Checks the tensor an activation's derivative reads (x or y, named xn and
+ * yn) and returns it in *in (NULL when it reads neither). */
+nnact_status nnact_check_act_input(nnact_ctx *ctx, const nnact_act *act,
+                                   const nnact_tensor *x, const char *xn,
+                                   const nnact_tensor *y, const char *yn,
+                                   const nnact_tensor *dy, const char *fn,
+                                   const nnact_tensor **in);
+
+/* A row operation (softmax.c): for each direction its two kernel forms, a
+ * work-item per row (rows) and a work-group per row (group, with scratch
+ * floats of local memory per work-item), and whether the row form may take
+ * several rows per item. */
+typedef struct nnact_row_kernels {
+    nnact_kernel_id rows, group;
+    size_t scratch;
+    bool multi_row;
+} nnact_row_kernels;
+typedef struct nnact_row_op {
+    nnact_row_kernels fwd, bwd;
+} nnact_row_op;
+extern const nnact_row_op nnact_softmax_op, nnact_log_softmax_op;
+nnact_status nnact_row_forward(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                               const nnact_tensor *x, nnact_tensor *y);
+nnact_status nnact_row_backward(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                                const nnact_tensor *y, const nnact_tensor *dy,
+                                nnact_tensor *dx);
 
 /* nnact_loss_eval / nnact_loss_accumulate (sums NULL or not) with the
  * gradient multiplied by grad_scale (the MLP's loss scaling). */

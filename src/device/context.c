@@ -286,7 +286,10 @@ nnact_status nnact_scratch(nnact_ctx *ctx, nnact_scratch_slot slot, size_t bytes
     return NNACT_OK;
 }
 
-nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn)
+void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg)
 {
-    return ctx ? NNACT_OK : nnact_fail(NNACT_ERR_INVALID_ARG, "%s: ctx is NULL", fn);
+    if (!ctx->debug || (ctx->debug_said & (1u << bit)))
+        return;
+    ctx->debug_said |= 1u << bit;
+    fprintf(stderr, "nnact: %s\n", msg);
 }
