@@ -46,8 +46,32 @@ nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
                                   cl_platform_id *platform, cl_device_id *device,
                                   char *why, size_t why_cap);
 
-/* Whether the one-work-item-per-row kernels suit the device (context.c);
- * pure, so it is tested on synthetic devices. */
+/* ---- device traits (traits.c, pure: tested on synthetic devices) ---- */
+/* What the device reports beyond nnact_device_info (context.c asks). */
+typedef struct nnact_device_limits {
+    size_t max_work_group;
+    uint64_t global_cache_bytes;
+    bool correctly_rounded_divide; /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
+    bool hw_fma;                   /* CL_FP_FMA */
+    size_t timer_resolution_ns;    /* CL_DEVICE_PROFILING_TIMER_RESOLUTION */
+} nnact_device_limits;
+/* Every choice made from what the device is (traits.c says why of each). */
+typedef struct nnact_device_traits {
+    bool pocl;
+    bool row_kernels;    /* one work-item per row for row operations */
+    size_t elem_local;   /* work-group size of elementwise kernels */
+    size_t column_local; /* work-group size of per-column reductions */
+    size_t reduce_local; /* work-group size of row reductions (power of 2) */
+    size_t stream_bytes; /* streaming stores from this many bytes touched */
+    char build_options[160];
+    bool binaries_cacheable; /* program binaries may be cached (bincache.c) */
+    bool timer_trusted;      /* device timestamps may be believed (profile.c) */
+    uint64_t plausible_min_ns; /* shorter device spans are not believed */
+} nnact_device_traits;
+void nnact_device_traits_of(const nnact_device_info *d, const nnact_device_limits *lim,
+                            nnact_device_traits *t);
+bool nnact_device_is_pocl(const nnact_device_info *d);
+/* Whether the one-work-item-per-row kernels suit the device. */
 bool nnact_row_kernels_suit(const nnact_device_info *d);
 
 /* ---- kernels (program.c, the table in device/kernel_list.h) ---- */
@@ -123,6 +147,7 @@ struct nnact_ctx {
     cl_device_id device;
     cl_command_queue queue;
     nnact_device_info info;
+    nnact_device_traits traits; /* the device's; the fields below add NNACT_* */
     char build_options[160];
     cl_program programs[NNACT_FAMILY_COUNT];
     cl_kernel kernels[NNACT_K_COUNT][NNACT_DTYPE_COUNT];
