@@ -2,8 +2,10 @@
  * defaults, dispatch, argument checks) and by the device (kernel
  * instantiation in act.cl), so the two cannot disagree.
  * Columns: canonical name, nnact_act_kind suffix, default alpha, default
- * beta, what the derivative reads (NONE, X or Y). Softmax and log-softmax
- * are row-wise and live in softmax.cl and log_softmax.cl. */
+ * beta, what the derivative reads (NONE, X or Y). NNACT_ROW_WISE_ACTS has
+ * the same columns for the activations computed per row (softmax.cl,
+ * log_softmax.cl; alpha is the temperature); the host reads both lists
+ * (NNACT_ACTS), the device instantiates only the elementwise one. */
 #ifndef NNACT_ACT_LIST_H
 #define NNACT_ACT_LIST_H
 
@@ -27,6 +29,12 @@
     A(hardswish,  HARDSWISH,  0.0f,  0.0f, X)    \
     A(relu6,      RELU6,      0.0f,  0.0f, X)    \
     A(hardtanh,   HARDTANH,   -1.0f, 1.0f, X)
+
+#define NNACT_ROW_WISE_ACTS(A)                  \
+    A(softmax,     SOFTMAX,     1.0f,  0.0f, Y)  \
+    A(log_softmax, LOG_SOFTMAX, 1.0f,  0.0f, Y)
+
+#define NNACT_ACTS(A) NNACT_ELEMENTWISE_ACTS(A) NNACT_ROW_WISE_ACTS(A)
 
 #define NNACT_NEEDS_NONE 0
 #define NNACT_NEEDS_X 1

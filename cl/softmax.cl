@@ -180,16 +180,13 @@ __kernel void SFX(softmax_fwd_rows)(__global const ST *x, ulong xo,
         SFX(softmax_fwd_rows_t)(x, xo, y, yo, rows, cols, temperature, stream, false);
 }
 
-/* dx = y * (dy - sum_row(y * dy)) / T; dx may alias y or dy. */
-INLINE void SFX(softmax_bwd_rows_t)(__global const ST *y, ulong yo,
+/* dx = y * (dy - sum_row(y * dy)) / T for one row; dx may alias y or dy. */
+INLINE void SFX(softmax_bwd_row)(__global const ST *y, ulong yo,
                                __global const ST *dy, ulong dyo,
                                __global ST *dx, ulong dxo,
-                               ulong rows, ulong cols, float temperature, uint stream,
-                                    const bool unit_t)
+                               ulong row, ulong cols, float temperature, uint stream,
+                                 const bool unit_t)
 {
-    const ulong row = get_global_id(0);
-    if (row >= rows)
-        return;
     __global const ST *yr = y + yo + row * cols;
     __global const ST *gr = dy + dyo + row * cols;
     __global ST *dr = dx + dxo + row * cols;
@@ -226,13 +223,30 @@ INLINE void SFX(softmax_bwd_rows_t)(__global const ST *y, ulong yo,
 }
 /* unit_t is a constant in each inlined copy: T = 1 pays no division
  * (a select of both forms computed the division for every element). */
+/* One work-item per `per_item` consecutive rows, the argument every row
+ * kernel's backward form takes (log_softmax.cl; the host passes 1 here). */
+INLINE void SFX(softmax_bwd_rows_t)(__global const ST *y, ulong yo,
+                                    __global const ST *dy, ulong dyo,
+                                    __global ST *dx, ulong dxo,
+                                    ulong rows, ulong cols, float temperature, uint stream,
+                                    uint per_item, const bool unit_t)
+{
+    const ulong first = get_global_id(0) * per_item;
+    const ulong last = min(first + per_item, rows);
+    for (ulong r = first; r < last; r++)
+        SFX(softmax_bwd_row)(y, yo, dy, dyo, dx, dxo, r, cols, temperature, stream, unit_t);
+}
+
 __kernel void SFX(softmax_bwd_rows)(__global const ST *y, ulong yo,
                                __global const ST *dy, ulong dyo,
                                __global ST *dx, ulong dxo,
-                               ulong rows, ulong cols, float temperature, uint stream)
+                               ulong rows, ulong cols, float temperature, uint stream,
+                               uint per_item)
 {
     if (temperature == 1.0f)
-        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, true);
+        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream,
+                                per_item, true);
     else
-        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream, false);
+        SFX(softmax_bwd_rows_t)(y, yo, dy, dyo, dx, dxo, rows, cols, temperature, stream,
+                                per_item, false);
 }

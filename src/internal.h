@@ -5,6 +5,7 @@
 
 #include "nnact.h"
 #include "act_list.h"
+#include "device/kernel_list.h"
 
 #include <stdbool.h>
 
@@ -45,68 +46,47 @@ nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
                                   cl_platform_id *platform, cl_device_id *device,
                                   char *why, size_t why_cap);
 
-/* Whether the one-work-item-per-row kernels suit the device (context.c);
- * pure, so it is tested on synthetic devices. */
+/* ---- device traits (traits.c, pure: tested on synthetic devices) ---- */
+/* What the device reports beyond nnact_device_info (context.c asks). */
+typedef struct nnact_device_limits {
+    size_t max_work_group;
+    uint64_t global_cache_bytes;
+    bool correctly_rounded_divide; /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
+    bool hw_fma;                   /* CL_FP_FMA */
+    size_t timer_resolution_ns;    /* CL_DEVICE_PROFILING_TIMER_RESOLUTION */
+} nnact_device_limits;
+/* Every choice made from what the device is (traits.c says why of each). */
+typedef struct nnact_device_traits {
+    bool pocl;
+    bool row_kernels;    /* one work-item per row for row operations */
+    size_t elem_local;   /* work-group size of elementwise kernels */
+    size_t column_local; /* work-group size of per-column reductions */
+    size_t reduce_local; /* work-group size of row reductions (power of 2) */
+    size_t stream_bytes; /* streaming stores from this many bytes touched */
+    char build_options[160];
+    bool binaries_cacheable; /* program binaries may be cached (bincache.c) */
+    bool timer_trusted;      /* device timestamps may be believed (profile.c) */
+    uint64_t plausible_min_ns; /* shorter device spans are not believed */
+} nnact_device_traits;
+void nnact_device_traits_of(const nnact_device_info *d, const nnact_device_limits *lim,
+                            nnact_device_traits *t);
+bool nnact_device_is_pocl(const nnact_device_info *d);
+/* Whether the one-work-item-per-row kernels suit the device. */
 bool nnact_row_kernels_suit(const nnact_device_info *d);
 
-/* ---- kernels (program.c) ---- */
-typedef enum nnact_family {
-    NNACT_FAMILY_ACT,
-    NNACT_FAMILY_SOFTMAX,
-    NNACT_FAMILY_LOG_SOFTMAX,
-    NNACT_FAMILY_PRELU,
-    NNACT_FAMILY_DENSE,
-    NNACT_FAMILY_LOSS,
-    NNACT_FAMILY_OPTIM,
-    NNACT_FAMILY_DATA,
-    NNACT_FAMILY_CONVERT,
-    NNACT_FAMILY_COUNT
-} nnact_family;
+/* ---- kernels (program.c, the table in device/kernel_list.h) ---- */
+#define NNACT_FAMILY(ID, name, prof) NNACT_FAMILY_##ID,
+typedef enum nnact_family { NNACT_FAMILIES NNACT_FAMILY_COUNT } nnact_family;
+#undef NNACT_FAMILY
 
-#define NNACT_ACT_KERNEL_IDS(name, KIND, da, db, needs) \
-    NNACT_K_act_##name##_fwd, NNACT_K_act_##name##_bwd, NNACT_K_dense_##name##_fwd, \
-    NNACT_K_act_##name##_fwd_h, NNACT_K_act_##name##_bwd_h,
-typedef enum nnact_kernel_id {
-    NNACT_ELEMENTWISE_ACTS(NNACT_ACT_KERNEL_IDS)
-    NNACT_K_softmax_fwd,
-    NNACT_K_softmax_bwd,
-    NNACT_K_softmax_fwd_rows,
-    NNACT_K_softmax_bwd_rows,
-    NNACT_K_log_softmax_fwd,
-    NNACT_K_log_softmax_bwd,
-    NNACT_K_log_softmax_fwd_rows,
-    NNACT_K_log_softmax_bwd_rows,
-    /* The same eight on F16 storage (all tensors F16), in the same order. */
-    NNACT_K_softmax_fwd_h,
-    NNACT_K_softmax_bwd_h,
-    NNACT_K_softmax_fwd_rows_h,
-    NNACT_K_softmax_bwd_rows_h,
-    NNACT_K_log_softmax_fwd_h,
-    NNACT_K_log_softmax_bwd_h,
-    NNACT_K_log_softmax_fwd_rows_h,
-    NNACT_K_log_softmax_bwd_rows_h,
-    NNACT_K_prelu_fwd,
-    NNACT_K_prelu_bwd,
-    NNACT_K_prelu_bwd_dalpha,
-    NNACT_K_prelu_dalpha_blocks,
-    NNACT_K_prelu_dalpha_total,
-    NNACT_K_colsum,
-    NNACT_K_loss_mse_rows, NNACT_K_loss_mse_group,
-    NNACT_K_loss_bce_rows, NNACT_K_loss_bce_group,
-    NNACT_K_loss_bce_logits_rows, NNACT_K_loss_bce_logits_group,
-    NNACT_K_loss_cce_rows, NNACT_K_loss_cce_group,
-    NNACT_K_loss_softmax_cce_rows, NNACT_K_loss_softmax_cce_group,
-    NNACT_K_loss_nll_rows, NNACT_K_loss_nll_group,
-    NNACT_K_loss_reduce,
-    NNACT_K_optim_sgd,
-    NNACT_K_optim_adam,
-    NNACT_K_gather_rows,
-    NNACT_K_widen_f16,
-    NNACT_K_narrow_f16,
-    NNACT_K_scale_check,
-    NNACT_K_COUNT
-} nnact_kernel_id;
-#undef NNACT_ACT_KERNEL_IDS
+#define NNACT_KERNEL(name, family, ...) NNACT_K_##name,
+typedef enum nnact_kernel_id { NNACT_KERNELS NNACT_K_COUNT } nnact_kernel_id;
+#undef NNACT_KERNEL
+
+/* The storage types as a table dimension (nnact_dtype is 0 .. count - 1):
+ * kernels are ctx->kernels[id][dtype]. */
+#define NNACT_DTYPE_COUNT 2
+_Static_assert(NNACT_F16 == NNACT_DTYPE_COUNT - 1, "nnact_dtype counts from 0, F16 last");
 
 #define NNACT_MAX_ARGS 20
 
@@ -124,11 +104,9 @@ typedef enum nnact_kernel_id {
 cl_uint nnact_stream_stores(const struct nnact_ctx *ctx, size_t bytes_touched);
 
 /* ---- profiling (profile.c) ---- */
-typedef enum nnact_prof_category {
-    NNACT_PROF_ACT, NNACT_PROF_SOFTMAX, NNACT_PROF_PRELU, NNACT_PROF_DENSE,
-    NNACT_PROF_LOSS, NNACT_PROF_OPTIM, NNACT_PROF_SGEMM, NNACT_PROF_DATA, NNACT_PROF_CONVERT,
-    NNACT_PROF_COUNT
-} nnact_prof_category;
+#define NNACT_PROF(ID, label) NNACT_PROF_##ID,
+typedef enum nnact_prof_category { NNACT_PROF_CATEGORIES NNACT_PROF_COUNT } nnact_prof_category;
+#undef NNACT_PROF
 typedef struct nnact_prof_record {
     nnact_prof_category category;
     cl_event start, end; /* the same event for a single kernel */
@@ -158,14 +136,21 @@ typedef struct nnact_gemm_size {
     size_t key[10], bytes;
     bool valid;
 } nnact_gemm_size;
+/* The argument values last set on one kernel (ctx->args, program.c). */
+typedef struct nnact_arg_cache {
+    unsigned char value[NNACT_MAX_ARGS][8];
+    uint8_t size[NNACT_MAX_ARGS]; /* 0: not set */
+    uint64_t generation;
+} nnact_arg_cache;
 struct nnact_ctx {
     cl_context context;
     cl_device_id device;
     cl_command_queue queue;
     nnact_device_info info;
+    nnact_device_traits traits; /* the device's; the fields below add NNACT_* */
     char build_options[160];
     cl_program programs[NNACT_FAMILY_COUNT];
-    cl_kernel kernels[NNACT_K_COUNT];
+    cl_kernel kernels[NNACT_K_COUNT][NNACT_DTYPE_COUNT];
     size_t elem_local;   /* work-group size of elementwise kernels */
     size_t column_local; /* work-group size of per-column reductions */
     size_t reduce_local; /* work-group size of row reductions (power of 2) */
@@ -180,11 +165,7 @@ struct nnact_ctx {
      * unchanged ones (pocl spends ~0.1 us per call). A buffer handle may
      * be reused once released, so buffer arguments are trusted only while
      * mem_generation (bumped on every release) is unchanged. */
-    struct {
-        unsigned char value[NNACT_MAX_ARGS][8];
-        uint8_t size[NNACT_MAX_ARGS]; /* 0: not set */
-        uint64_t generation;
-    } args[NNACT_K_COUNT];
+    nnact_arg_cache args[NNACT_K_COUNT][NNACT_DTYPE_COUNT];
     uint64_t mem_generation;
     nnact_prof_record *prof; /* non-NULL when profiling (NNACT_PROFILE=1) */
     size_t prof_n;
@@ -223,51 +204,65 @@ static inline size_t nnact_elem_size(const nnact_tensor *t)
 {
     return t->dtype == NNACT_F16 ? 2 : 4;
 }
-nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
 /* dst = src converted (same shapes; a copy when the types match). Enqueues. */
 nnact_status nnact_convert(nnact_ctx *ctx, const nnact_tensor *src, nnact_tensor *dst);
-/* Whether any / all of the non-NULL tensors are F16. */
-bool nnact_any_f16(size_t n, const nnact_tensor *const *ts);
-bool nnact_all_f16(size_t n, const nnact_tensor *const *ts);
-/* The widening path of every operation without a native F16 kernel: each
- * F16 tensor of the call gets a float32 stand-in in a scratch slot (widened
- * first when read, NNACT_USE_IN), the float32 operation runs on the
- * stand-ins, and nnact_f32_done narrows those written (NNACT_USE_OUT) back,
- * rounding once. The same tensor passed twice shares one stand-in, so in
- * place calls stay in place. */
+
+/* ---- the storage plan of an operation (plan.c) ---- */
+/* One operand of an operation body: the address of the body's own pointer
+ * to it, which the plan rebinds to a float32 stand-in when the body runs
+ * widened. Read operands are const; written ones are not. */
 enum { NNACT_USE_IN = 1, NNACT_USE_OUT = 2, NNACT_USE_INOUT = 3 };
-typedef struct nnact_f32_frame {
+typedef struct nnact_operand {
+    const nnact_tensor **in; /* a read operand, else NULL */
+    nnact_tensor **out;      /* a written (or updated) operand, else NULL */
+    int use;                 /* NNACT_USE_* */
+} nnact_operand;
+#define NNACT_READ(p) ((nnact_operand){(p), NULL, NNACT_USE_IN})
+#define NNACT_WRITE(p) ((nnact_operand){NULL, (p), NNACT_USE_OUT})
+#define NNACT_UPDATE(p) ((nnact_operand){NULL, (p), NNACT_USE_INOUT})
+typedef struct nnact_plan {
+    nnact_dtype dtype; /* the storage type the body's kernels run in */
     nnact_ctx *ctx;
-    size_t base, n; /* slots base .. base + n - 1 */
+    size_t base, n; /* stand-ins in slots base .. base + n - 1 */
     nnact_tensor tmp[NNACT_F32_SLOTS];
     const nnact_tensor *orig[NNACT_F32_SLOTS];
+    nnact_tensor *dst[NNACT_F32_SLOTS]; /* narrowed into when written */
     int use[NNACT_F32_SLOTS];
-} nnact_f32_frame;
-void nnact_f32_frame_init(nnact_f32_frame *f, nnact_ctx *ctx);
-/* *view = t itself for NULL or F32, else its float32 stand-in. */
-nnact_status nnact_as_f32(nnact_f32_frame *f, const nnact_tensor *t, int use,
-                          const nnact_tensor **view);
-/* Narrows the outputs when st is NNACT_OK; returns the first failure. */
-nnact_status nnact_f32_done(nnact_f32_frame *f, nnact_status st);
-/* Debug line (NNACT_DEBUG=1) once per context and reason. */
+} nnact_plan;
+/* Plans the storage of one call over its n operands (NULL tensors are
+ * skipped): natively when they share a storage type that kernel_list.h
+ * lists for the kernel native (NNACT_K_COUNT: none but float32), else on
+ * float32 stand-ins, saying widen_note (may be NULL) once per context under
+ * NNACT_DEBUG. On success the body runs and then calls nnact_plan_done. */
+nnact_status nnact_plan_storage(nnact_plan *p, nnact_ctx *ctx, nnact_kernel_id native,
+                                const char *widen_note, size_t n, const nnact_operand *ops);
+/* Narrows the written stand-ins when st is NNACT_OK; returns the first
+ * failure. */
+nnact_status nnact_plan_done(nnact_plan *p, nnact_status st);
+/* Debug line (NNACT_DEBUG=1) once per context and reason (context.c). */
 void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg);
 
-/* Argument checks; name is the parameter's name in the public API. */
+/* Argument checks of the public entries (check.c); fn is the public
+ * function, name the parameter's name in the public API. */
 nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn);
 nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
                                 const char *fn, const char *name);
-/* Kernels of the activation table (act.c): forward/backward ids and what
- * the derivative reads (NNACT_NEEDS_*). */
-int nnact_act_needs(nnact_act_kind kind);
-/* Lower-cases name into key with '-' as '_' (the by-name lookups' rule);
- * false when it does not fit. */
-bool nnact_name_key(const char *name, char *key, size_t cap);
-nnact_status nnact_check_act(const nnact_act *act, const char *fn);
-/* Work-items of a kernel taking VW (16) elements each (program.c). */
-size_t nnact_elementwise_items(size_t n);
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                                     const nnact_tensor *b, const char *bn,
                                     const char *fn);
+nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
+nnact_status nnact_check_temperature(float t, const char *fn);
+/* An activation's kind and parameters (as a model file stores them)... */
+nnact_status nnact_check_act(const nnact_act *act, const char *fn);
+/* ... and, for one passed to a call, the row-wise ones' temperature too. */
+nnact_status nnact_check_act_call(const nnact_act *act, const char *fn);
+
+/* Lower-cases name into key with '-' as '_' (the by-name lookups' rule,
+ * name_key.c); false when it does not fit. */
+bool nnact_name_key(const char *name, char *key, size_t cap);
+
+/* Work-items of a kernel taking VW (16) elements each (program.c). */
+size_t nnact_elementwise_items(size_t n);
 static inline size_t nnact_numel(const nnact_tensor *t) { return t->rows * t->cols; }
 
 /* A scratch buffer of at least bytes, owned by the context. Safe to reuse
@@ -331,10 +326,47 @@ void nnact_clblast_ctx_closed(cl_device_id device);
 /* ---- CLBlast (blas.c) ---- */
 nnact_status nnact_fail_clblast(int status, const char *what);
 /* nnact_gemm after its checks (shapes already known to fit). */
-nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
-                                  nnact_transpose trans_b, float alpha,
-                                  const nnact_tensor *a, const nnact_tensor *b, float beta,
-                                  nnact_tensor *c);
+nnact_status nnact_gemm_body(nnact_ctx *ctx, nnact_transpose trans_a,
+                             nnact_transpose trans_b, float alpha, const nnact_tensor *a,
+                             const nnact_tensor *b, float beta, nnact_tensor *c);
+
+/* ---- operation bodies (ops/): called after the public entry's checks ---- */
+/* What the derivative of an activation reads (NNACT_NEEDS_*) and whether it
+ * is row-wise (act.c). */
+int nnact_act_needs(nnact_act_kind kind);
+bool nnact_act_row_wise(nnact_act_kind kind);
+nnact_status nnact_act_forward_body(nnact_ctx *ctx, const nnact_act *act,
+                                    const nnact_tensor *x, nnact_tensor *y);
+/* in: the tensor the derivative reads (x or y; NULL when none). */
+nnact_status nnact_act_backward_body(nnact_ctx *ctx, const nnact_act *act,
+                                     const nnact_tensor *in, const nnact_tensor *dy,
+                                     nnact_tensor *dx);
+/* Checks the tensor an activation's derivative reads (x or y, named xn and
+ * yn) and returns it in *in (NULL when it reads neither). */
+nnact_status nnact_check_act_input(nnact_ctx *ctx, const nnact_act *act,
+                                   const nnact_tensor *x, const char *xn,
+                                   const nnact_tensor *y, const char *yn,
+                                   const nnact_tensor *dy, const char *fn,
+                                   const nnact_tensor **in);
+
+/* A row operation (softmax.c): for each direction its two kernel forms, a
+ * work-item per row (rows) and a work-group per row (group, with scratch
+ * floats of local memory per work-item), and whether the row form may take
+ * several rows per item. */
+typedef struct nnact_row_kernels {
+    nnact_kernel_id rows, group;
+    size_t scratch;
+    bool multi_row;
+} nnact_row_kernels;
+typedef struct nnact_row_op {
+    nnact_row_kernels fwd, bwd;
+} nnact_row_op;
+extern const nnact_row_op nnact_softmax_op, nnact_log_softmax_op;
+nnact_status nnact_row_forward(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                               const nnact_tensor *x, nnact_tensor *y);
+nnact_status nnact_row_backward(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                                const nnact_tensor *y, const nnact_tensor *dy,
+                                nnact_tensor *dx);
 
 /* nnact_loss_eval / nnact_loss_accumulate (sums NULL or not) with the
  * gradient multiplied by grad_scale (the MLP's loss scaling). */
@@ -368,12 +400,16 @@ typedef struct nnact_arg {
 #define NNACT_ARG(v) ((nnact_arg){sizeof(v), &(v)})
 #define NNACT_LOCAL(bytes) ((nnact_arg){(bytes), NULL})
 
-/* Gets (building on first use) a kernel of the context. */
-nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out);
+/* Gets (building on first use) a kernel of the context in the storage
+ * type's instantiation; NNACT_ERR_UNSUPPORTED when the table has none. */
+nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          cl_kernel *out);
+/* Whether kernel_list.h lists the kernel for this storage type. */
+bool nnact_kernel_exists(nnact_kernel_id id, nnact_dtype dtype);
 /* Sets the arguments and enqueues at least items work-items (rounded up to
  * whole groups of local; kernels ignore the extra ones). */
-nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
-                          size_t local, size_t nargs, const nnact_arg *args);
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          size_t items, size_t local, size_t nargs, const nnact_arg *args);
 const char *nnact_kernel_name(nnact_kernel_id id);
 
 #endif

@@ -1,7 +1,6 @@
 /* Program-binary cache for GPU drivers, which recompile every program in
- * every process. On pocl it is off: pocl keeps its own kernel cache, and a
- * binary read back right after a build lacks the work-group functions pocl
- * compiles lazily at first launch. NNACT_CACHE=0 turns it off everywhere,
+ * every process; off where the device traits say binaries may not be cached
+ * (traits.c: pocl). NNACT_CACHE=0 turns it off everywhere,
  * NNACT_CACHE=1 on everywhere (pocl included, to test it).
  *
  * Entry: <cache dir>/prog-<hash>.bin holding
@@ -30,7 +29,7 @@ bool nnact_bincache_enabled(const nnact_ctx *ctx)
         return false;
     if (v && !strcmp(v, "1"))
         return true;
-    return !strstr(ctx->info.platform_name, "Portable Computing Language");
+    return ctx->traits.binaries_cacheable;
 }
 
 /* The key text and the entry's path; false when there is no cache dir. */

@@ -14,55 +14,42 @@ static int env_flag(const char *name, int dflt)
     return v && *v ? strcmp(v, "0") != 0 : dflt;
 }
 
-/* Row operations (softmax, losses) come in two forms: a work-item per row
- * walking it 16 floats at a time (cl/softmax.cl *_rows), or a work-group per
- * row. The first needs a compiler that maps float16 onto SIMD registers and
- * few, heavy threads: a CPU runtime that reports a native float vector width
- * above 1 (pocl: 8 with AVX2, 16 with AVX-512). Device type alone is not
- * enough: Mesa's llvmpipe (rusticl) reports CL_DEVICE_TYPE_CPU but a native
- * width of 1 -- it scalarises vectors and runs 8 work-items per SIMD
- * instruction like a GPU. There, softmax 64x64 (nnact-bench, wall clock)
- * took 29.5 ms forward / 7.1 ms backward per row-item against 6.2 / 1.7 ms
- * per work-group, and building the per-row form cost 16 s of CPU against 1 s
- * (before cl/common.cl's FMA fallback, 14 min). GPUs get the work-group form
- * whatever width they report. NNACT_ROW_KERNELS=0/1 overrides (to test both
- * forms on one device). */
-bool nnact_row_kernels_suit(const nnact_device_info *d)
+/* What the device reports beyond nnact_device_info, for its traits. */
+static void device_limits(cl_device_id dev, nnact_device_limits *lim)
 {
-    return d->native_float_width > 1 && d->type != NNACT_DEVICE_GPU;
+    memset(lim, 0, sizeof *lim);
+    size_t max_wg = 1, res = 1;
+    cl_ulong cache = 0;
+    cl_device_fp_config cfg = 0;
+    clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg, NULL);
+    if (clGetDeviceInfo(dev, CL_DEVICE_PROFILING_TIMER_RESOLUTION, sizeof res, &res, NULL) !=
+        CL_SUCCESS)
+        res = 1; /* unknown: believed until a timestamp says otherwise */
+    lim->max_work_group = max_wg;
+    lim->global_cache_bytes = cache;
+    lim->correctly_rounded_divide = (cfg & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+    lim->hw_fma = (cfg & CL_FP_FMA) != 0;
+    lim->timer_resolution_ns = res;
 }
 
-/* Fixed launch shapes: pocl compiles a kernel once per local size, and
- * barrier-heavy large groups are slow on CPU devices. */
-static void choose_launch_shapes(nnact_ctx *ctx)
+/* The device's traits, then the environment's overrides: NNACT_ROW_KERNELS
+ * and NNACT_STREAM=0/1 force a row-kernel form and streaming stores off or
+ * on (to test both paths on one device). */
+static void apply_traits(nnact_ctx *ctx)
 {
-    size_t max_wg = 1;
-    clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg, NULL);
-    bool cpu = ctx->info.type == NNACT_DEVICE_CPU;
-    /* 256 items of VW floats: a 64x64 tensor is one group (each group
-     * costs pocl scheduling time). */
-    size_t elem = cpu ? 256 : 64, reduce = cpu ? 16 : 256;
-    while (elem > max_wg)
-        elem /= 2;
-    while (reduce > max_wg)
-        reduce /= 2;
-    ctx->elem_local = elem ? elem : 1;
-    /* Column reductions have few items (one per column or per VW columns):
-     * small groups keep every core busy. */
-    ctx->column_local = max_wg < 64 ? max_wg : 64;
-    ctx->reduce_local = reduce ? reduce : 1;
-    ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", nnact_row_kernels_suit(&ctx->info));
-    /* Streaming stores pay off once the data cannot stay in the cache,
-     * which happens well below the size the device reports: on pocl (32 MiB
-     * shared L3 reported, 2-core VM) streaming was as fast or faster from
-     * 8 MB touched (1024x1000 floats in and out) and slower only at 2 MB
-     * (nnact-bench --size 256x1000 ... 4096x1000, NNACT_STREAM=0/1
-     * alternated), so they start at an eighth of it. NNACT_STREAM=0/1
-     * forces them off/on (to test both paths). */
-    cl_ulong cache = 0;
-    clGetDeviceInfo(ctx->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
-    ctx->stream_bytes = cache ? (size_t)(cache / 8) : SIZE_MAX;
+    nnact_device_limits lim;
+    device_limits(ctx->device, &lim);
+    nnact_device_traits_of(&ctx->info, &lim, &ctx->traits);
+    const nnact_device_traits *t = &ctx->traits;
+    ctx->elem_local = t->elem_local;
+    ctx->column_local = t->column_local;
+    ctx->reduce_local = t->reduce_local;
+    ctx->row_kernels = env_flag("NNACT_ROW_KERNELS", t->row_kernels);
+    ctx->stream_bytes = t->stream_bytes;
     ctx->stream_mode = env_flag("NNACT_STREAM", -1);
+    snprintf(ctx->build_options, sizeof ctx->build_options, "%s", t->build_options);
 }
 
 cl_uint nnact_stream_stores(const nnact_ctx *ctx, size_t bytes_touched)
@@ -70,20 +57,6 @@ cl_uint nnact_stream_stores(const nnact_ctx *ctx, size_t bytes_touched)
     if (ctx->stream_mode >= 0)
         return (cl_uint)ctx->stream_mode;
     return bytes_touched >= ctx->stream_bytes;
-}
-
-static void choose_build_options(nnact_ctx *ctx)
-{
-    /* Strict IEEE: no fast-relaxed or finite-math options, ever. Correctly
-     * rounded division where the device offers it keeps (x - m)/T exact. */
-    cl_device_fp_config cfg = 0;
-    clGetDeviceInfo(ctx->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof cfg, &cfg, NULL);
-    /* Without a hardware FMA, fma() is emulated per lane at great compile
-     * and run cost: the kernels use mad() instead (cl/common.cl FMA). */
-    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2%s%s",
-             (cfg & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
-                 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "",
-             (cfg & CL_FP_FMA) ? "" : " -DNNACT_NO_HW_FMA");
 }
 
 static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
@@ -136,8 +109,7 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
         nnact_ctx_destroy(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
     }
-    choose_launch_shapes(ctx);
-    choose_build_options(ctx);
+    apply_traits(ctx);
     if (profile && !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
         nnact_ctx_destroy(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
@@ -194,8 +166,7 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     }
     nnact_describe_listed(ctx->device, &ctx->info);
-    choose_launch_shapes(ctx);
-    choose_build_options(ctx);
+    apply_traits(ctx);
     if (env_flag("NNACT_PROFILE", 0) && (qp & CL_QUEUE_PROFILING_ENABLE) &&
         !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
         nnact_ctx_destroy(ctx);
@@ -222,8 +193,9 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
     nnact_prof_release(ctx);
     free(ctx->clblast_pending);
     for (size_t i = 0; i < NNACT_K_COUNT; i++)
-        if (ctx->kernels[i])
-            clReleaseKernel(ctx->kernels[i]);
+        for (size_t d = 0; d < NNACT_DTYPE_COUNT; d++)
+            if (ctx->kernels[i][d])
+                clReleaseKernel(ctx->kernels[i][d]);
     for (size_t i = 0; i < NNACT_FAMILY_COUNT; i++)
         if (ctx->programs[i])
             clReleaseProgram(ctx->programs[i]);
@@ -285,7 +257,10 @@ nnact_status nnact_scratch(nnact_ctx *ctx, nnact_scratch_slot slot, size_t bytes
     return NNACT_OK;
 }
 
-nnact_status nnact_check_ctx(const nnact_ctx *ctx, const char *fn)
+void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg)
 {
-    return ctx ? NNACT_OK : nnact_fail(NNACT_ERR_INVALID_ARG, "%s: ctx is NULL", fn);
+    if (!ctx->debug || (ctx->debug_said & (1u << bit)))
+        return;
+    ctx->debug_said |= 1u << bit;
+    fprintf(stderr, "nnact: %s\n", msg);
 }

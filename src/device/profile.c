@@ -2,9 +2,9 @@
  * context creation): every launch keeps its event, CLBlast calls are
  * bracketed by markers, and events are drained into per-family totals when
  * the list fills or when asked. Off, it costs one branch per launch.
- * Where the implementation's timestamps cannot be believed (Mesa 22.3's
- * rusticl returns success with start 2, end 3 and reports a timer
- * resolution of 0) it falls back to wall-clock time: every launch is then
+ * Where the implementation's timestamps cannot be believed (the device
+ * traits, traits.c, or an implausible first span) it falls back to
+ * wall-clock time: every launch is then
  * waited for, and nnact_ctx_profile_clock() says so. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "internal.h"
@@ -13,11 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* No kernel or CLBlast call (launch, at least one work-item) completes in
- * less device time than this on any implementation we know: the shortest
- * real ones are microseconds. */
-#define PLAUSIBLE_MIN_NS 100
 
 static double wall_now(void)
 {
@@ -40,9 +35,7 @@ static void use_wall_clock(nnact_ctx *ctx, const char *why)
 void nnact_prof_init(nnact_ctx *ctx)
 {
     snprintf(ctx->prof_clock, sizeof ctx->prof_clock, "device timestamps");
-    size_t res = 0;
-    if (clGetDeviceInfo(ctx->device, CL_DEVICE_PROFILING_TIMER_RESOLUTION, sizeof res, &res,
-                        NULL) == CL_SUCCESS && res == 0)
+    if (!ctx->traits.timer_trusted)
         use_wall_clock(ctx, "the device reports a profiling timer resolution of 0");
 }
 
@@ -60,38 +53,22 @@ const char *nnact_ctx_profile_clock(const nnact_ctx *ctx)
     return ctx && ctx->prof ? ctx->prof_clock : NULL;
 }
 
-static const char *const category_names[NNACT_PROF_COUNT] = {
-    [NNACT_PROF_ACT] = "activations", [NNACT_PROF_SOFTMAX] = "softmax, log-softmax",
-    [NNACT_PROF_PRELU] = "prelu",     [NNACT_PROF_DENSE] = "bias+activation, bias grad",
-    [NNACT_PROF_LOSS] = "losses",     [NNACT_PROF_OPTIM] = "optimizer steps",
-    [NNACT_PROF_SGEMM] = "sgemm (CLBlast)", [NNACT_PROF_DATA] = "batch gather",
-    [NNACT_PROF_CONVERT] = "f16 conversions",
-};
-
-nnact_prof_category nnact_prof_of_family(nnact_family f)
-{
-    switch (f) {
-    case NNACT_FAMILY_ACT: return NNACT_PROF_ACT;
-    case NNACT_FAMILY_SOFTMAX:
-    case NNACT_FAMILY_LOG_SOFTMAX: return NNACT_PROF_SOFTMAX;
-    case NNACT_FAMILY_PRELU: return NNACT_PROF_PRELU;
-    case NNACT_FAMILY_DENSE: return NNACT_PROF_DENSE;
-    case NNACT_FAMILY_LOSS: return NNACT_PROF_LOSS;
-    case NNACT_FAMILY_DATA: return NNACT_PROF_DATA;
-    case NNACT_FAMILY_CONVERT: return NNACT_PROF_CONVERT;
-    default: return NNACT_PROF_OPTIM;
-    }
-}
+#define NNACT_PROF(ID, label) [NNACT_PROF_##ID] = label,
+static const char *const category_names[] = {NNACT_PROF_CATEGORIES};
+#undef NNACT_PROF
+_Static_assert(sizeof category_names / sizeof category_names[0] == NNACT_PROF_COUNT,
+               "one name per profile category");
 
 /* Device seconds from start's start to end's end; < 0 when the timestamps
  * are not believable (an error, end before start, or a near-zero span). */
-static double span(cl_event start_end_of, cl_event end, char *why, size_t cap)
+static double span(const nnact_ctx *ctx, cl_event start_end_of, cl_event end, char *why,
+                   size_t cap)
 {
     cl_ulong a = 0, b = 0;
     cl_int e1 = clGetEventProfilingInfo(start_end_of, CL_PROFILING_COMMAND_START, sizeof a,
                                         &a, NULL);
     cl_int e2 = clGetEventProfilingInfo(end, CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
-    if (e1 != CL_SUCCESS || e2 != CL_SUCCESS || b < a || b - a < PLAUSIBLE_MIN_NS) {
+    if (e1 != CL_SUCCESS || e2 != CL_SUCCESS || b < a || b - a < ctx->traits.plausible_min_ns) {
         snprintf(why, cap, "implausible event times (start %llu ns, end %llu ns, %s)",
                  (unsigned long long)a, (unsigned long long)b,
                  nnact_cl_error_name(e1 != CL_SUCCESS ? e1 : e2));
@@ -108,7 +85,7 @@ static void drain(nnact_ctx *ctx)
     for (size_t i = 0; i < ctx->prof_n; i++) {
         nnact_prof_record *r = &ctx->prof[i];
         char why[160];
-        double t = span(r->start, r->end, why, sizeof why);
+        double t = span(ctx, r->start, r->end, why, sizeof why);
         if (t < 0) { /* from now on by wall clock; this launch counts 0 s */
             use_wall_clock(ctx, why);
             t = 0.0;
@@ -139,7 +116,7 @@ void nnact_prof_add(nnact_ctx *ctx, nnact_prof_category c, cl_event start, cl_ev
         ctx->prof_checked = true;
         clWaitForEvents(1, &end);
         char why[160];
-        if (span(start, end, why, sizeof why) < 0)
+        if (span(ctx, start, end, why, sizeof why) < 0)
             use_wall_clock(ctx, why);
     }
     if (ctx->prof_wall) {

@@ -8,109 +8,101 @@
 #include <string.h>
 
 /* A family's program is: act_list.h (always: it only defines macros),
- * common.cl, the float32 storage prelude and storage.cl, the shared files,
- * the typed files; then, for families with F16 kernels, the F16 prelude,
- * storage.cl and the typed files again (their kernels get the suffix _h). */
+ * common.cl, then per storage type in nnact_dtype order its prelude
+ * (storage_f32.cl, storage_f16.cl), storage.cl and the family's typed files
+ * (their kernels get the type's suffix); the shared files come once, after
+ * the first prelude, and the tail files after the last (they use every
+ * storage's helpers). A family without typed files builds only the first
+ * storage type. */
 typedef struct family_def {
     const char *name;
     const char *shared[3]; /* NULL-terminated */
     const char *typed;     /* instantiated per storage type; may be NULL */
-    bool f16;              /* typed again for F16 storage */
+    const char *tail;      /* after every storage type; may be NULL */
+    nnact_prof_category prof;
 } family_def;
 
-static const family_def families[NNACT_FAMILY_COUNT] = {
-    [NNACT_FAMILY_ACT] = {"act", {nnact_cl_act_formulas_cl}, nnact_cl_act_cl, true},
-    [NNACT_FAMILY_SOFTMAX] = {"softmax", {NULL}, nnact_cl_softmax_cl, true},
-    [NNACT_FAMILY_LOG_SOFTMAX] = {"log_softmax", {NULL}, nnact_cl_log_softmax_cl, true},
-    [NNACT_FAMILY_PRELU] = {"prelu", {nnact_cl_prelu_cl}, NULL, false},
-    [NNACT_FAMILY_DENSE] = {"dense", {nnact_cl_act_formulas_cl, nnact_cl_dense_cl}, NULL,
-                            false},
-    [NNACT_FAMILY_LOSS] = {"loss", {nnact_cl_loss_cl}, NULL, false},
-    [NNACT_FAMILY_OPTIM] = {"optim", {nnact_cl_optim_cl}, NULL, false},
-    [NNACT_FAMILY_DATA] = {"data", {nnact_cl_gather_cl}, NULL, false},
-    /* convert.cl uses both storages' helpers: it follows the F16 prelude. */
-    [NNACT_FAMILY_CONVERT] = {"convert", {NULL}, nnact_cl_convert_cl, true},
-};
+/* The sources of each family of kernel_list.h (a family missing here is
+ * an undefined FAMILY_SOURCES_* at compile time). */
+#define FAMILY_SOURCES_ACT {nnact_cl_act_formulas_cl}, nnact_cl_act_cl, NULL
+#define FAMILY_SOURCES_SOFTMAX {NULL}, nnact_cl_softmax_cl, NULL
+#define FAMILY_SOURCES_LOG_SOFTMAX {NULL}, nnact_cl_log_softmax_cl, NULL
+#define FAMILY_SOURCES_PRELU {nnact_cl_prelu_cl}, NULL, NULL
+#define FAMILY_SOURCES_DENSE {nnact_cl_act_formulas_cl, nnact_cl_dense_cl}, NULL, NULL
+#define FAMILY_SOURCES_LOSS {nnact_cl_loss_cl}, NULL, NULL
+#define FAMILY_SOURCES_OPTIM {nnact_cl_optim_cl}, NULL, NULL
+#define FAMILY_SOURCES_GATHER {nnact_cl_gather_cl}, NULL, NULL
+/* convert.cl uses both storages' helpers: it follows the F16 prelude. */
+#define FAMILY_SOURCES_CONVERT {NULL}, NULL, nnact_cl_convert_cl
+#define NNACT_FAMILY(ID, name, prof) \
+    [NNACT_FAMILY_##ID] = {#name, FAMILY_SOURCES_##ID, NNACT_PROF_##prof},
+static const family_def families[] = {NNACT_FAMILIES};
+#undef NNACT_FAMILY
+_Static_assert(sizeof families / sizeof families[0] == NNACT_FAMILY_COUNT,
+               "one source entry per family of kernel_list.h");
 
-#define MAX_SOURCES 12
+/* The storage preludes, in nnact_dtype order, and the kernel-name suffix
+ * each gives (cl/storage_*.cl SFX). */
+static const struct {
+    const char *prelude;
+    const char *suffix;
+} storages[] = {
+    [NNACT_F32] = {nnact_cl_storage_f32_cl, ""},
+    [NNACT_F16] = {nnact_cl_storage_f16_cl, "_h"},
+};
+_Static_assert(sizeof storages / sizeof storages[0] == NNACT_DTYPE_COUNT,
+               "one storage prelude per storage type");
+
+#define MAX_SOURCES (4 + 3 + 3 * NNACT_DTYPE_COUNT)
 
 /* The NULL-terminated source list of family f; returns the count. */
 static cl_uint family_sources(nnact_family f, const char **out)
 {
     const family_def *def = &families[f];
+    const int types = def->typed || def->tail ? NNACT_DTYPE_COUNT : 1;
     cl_uint n = 0;
     out[n++] = nnact_cl_act_list_h;
     out[n++] = nnact_cl_common_cl;
-    out[n++] = nnact_cl_storage_f32_cl;
-    out[n++] = nnact_cl_storage_cl;
-    for (size_t i = 0; i < 3 && def->shared[i]; i++)
-        out[n++] = def->shared[i];
-    if (def->typed && f != NNACT_FAMILY_CONVERT)
-        out[n++] = def->typed;
-    if (def->f16) {
-        out[n++] = nnact_cl_storage_f16_cl;
+    for (int d = 0; d < types; d++) {
+        out[n++] = storages[d].prelude;
         out[n++] = nnact_cl_storage_cl;
-        out[n++] = def->typed;
+        for (size_t i = 0; d == 0 && i < 3 && def->shared[i]; i++)
+            out[n++] = def->shared[i];
+        if (def->typed)
+            out[n++] = def->typed;
     }
+    if (def->tail)
+        out[n++] = def->tail;
     out[n] = NULL;
     return n;
 }
 
 typedef struct kernel_def {
     nnact_family family;
-    const char *name;
+    const char *name; /* without the storage suffix */
+    bool exists[NNACT_DTYPE_COUNT];
 } kernel_def;
 
-#define ACT_KERNEL_DEFS(name, KIND, da, db, needs)                                   \
-    [NNACT_K_act_##name##_fwd] = {NNACT_FAMILY_ACT, "act_" #name "_fwd"},            \
-    [NNACT_K_act_##name##_bwd] = {NNACT_FAMILY_ACT, "act_" #name "_bwd"},            \
-    [NNACT_K_act_##name##_fwd_h] = {NNACT_FAMILY_ACT, "act_" #name "_fwd_h"},        \
-    [NNACT_K_act_##name##_bwd_h] = {NNACT_FAMILY_ACT, "act_" #name "_bwd_h"},        \
-    [NNACT_K_dense_##name##_fwd] = {NNACT_FAMILY_DENSE, "dense_" #name "_fwd"},
-static const kernel_def kernels[NNACT_K_COUNT] = {
-    NNACT_ELEMENTWISE_ACTS(ACT_KERNEL_DEFS)
-    [NNACT_K_softmax_fwd] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd"},
-    [NNACT_K_softmax_bwd] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd"},
-    [NNACT_K_softmax_fwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_rows"},
-    [NNACT_K_softmax_bwd_rows] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows"},
-    [NNACT_K_log_softmax_fwd] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd"},
-    [NNACT_K_log_softmax_bwd] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd"},
-    [NNACT_K_log_softmax_fwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_rows"},
-    [NNACT_K_log_softmax_bwd_rows] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_rows"},
-    [NNACT_K_softmax_fwd_h] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_h"},
-    [NNACT_K_softmax_bwd_h] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_h"},
-    [NNACT_K_softmax_fwd_rows_h] = {NNACT_FAMILY_SOFTMAX, "softmax_fwd_rows_h"},
-    [NNACT_K_softmax_bwd_rows_h] = {NNACT_FAMILY_SOFTMAX, "softmax_bwd_rows_h"},
-    [NNACT_K_log_softmax_fwd_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_h"},
-    [NNACT_K_log_softmax_bwd_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_h"},
-    [NNACT_K_log_softmax_fwd_rows_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_fwd_rows_h"},
-    [NNACT_K_log_softmax_bwd_rows_h] = {NNACT_FAMILY_LOG_SOFTMAX, "log_softmax_bwd_rows_h"},
-    [NNACT_K_prelu_fwd] = {NNACT_FAMILY_PRELU, "prelu_fwd"},
-    [NNACT_K_prelu_bwd] = {NNACT_FAMILY_PRELU, "prelu_bwd"},
-    [NNACT_K_prelu_bwd_dalpha] = {NNACT_FAMILY_PRELU, "prelu_bwd_dalpha"},
-    [NNACT_K_prelu_dalpha_blocks] = {NNACT_FAMILY_PRELU, "prelu_dalpha_blocks"},
-    [NNACT_K_prelu_dalpha_total] = {NNACT_FAMILY_PRELU, "prelu_dalpha_total"},
-    [NNACT_K_colsum] = {NNACT_FAMILY_DENSE, "colsum"},
-#define LOSS_KERNEL_DEFS(n)                                                           \
-    [NNACT_K_loss_##n##_rows] = {NNACT_FAMILY_LOSS, "loss_" #n "_rows"},               \
-    [NNACT_K_loss_##n##_group] = {NNACT_FAMILY_LOSS, "loss_" #n "_group"},
-    LOSS_KERNEL_DEFS(mse) LOSS_KERNEL_DEFS(bce) LOSS_KERNEL_DEFS(bce_logits)
-    LOSS_KERNEL_DEFS(cce) LOSS_KERNEL_DEFS(softmax_cce)
-    LOSS_KERNEL_DEFS(nll)
-#undef LOSS_KERNEL_DEFS
-    [NNACT_K_loss_reduce] = {NNACT_FAMILY_LOSS, "loss_reduce"},
-    [NNACT_K_optim_sgd] = {NNACT_FAMILY_OPTIM, "optim_sgd"},
-    [NNACT_K_optim_adam] = {NNACT_FAMILY_OPTIM, "optim_adam"},
-    [NNACT_K_gather_rows] = {NNACT_FAMILY_DATA, "gather_rows"},
-    [NNACT_K_widen_f16] = {NNACT_FAMILY_CONVERT, "widen_f16"},
-    [NNACT_K_narrow_f16] = {NNACT_FAMILY_CONVERT, "narrow_f16"},
-    [NNACT_K_scale_check] = {NNACT_FAMILY_CONVERT, "scale_check"},
-};
-#undef ACT_KERNEL_DEFS
+#define NNACT_KERNEL(name, family, ...) {NNACT_FAMILY_##family, #name, {__VA_ARGS__}},
+static const kernel_def kernels[] = {NNACT_KERNELS};
+#undef NNACT_KERNEL
+_Static_assert(sizeof kernels / sizeof kernels[0] == NNACT_K_COUNT,
+               "one kernel_def per kernel id");
 
 const char *nnact_kernel_name(nnact_kernel_id id)
 {
     return (unsigned)id < NNACT_K_COUNT ? kernels[id].name : "?";
+}
+
+bool nnact_kernel_exists(nnact_kernel_id id, nnact_dtype dtype)
+{
+    return (unsigned)id < NNACT_K_COUNT && (unsigned)dtype < NNACT_DTYPE_COUNT &&
+           kernels[id].exists[dtype];
+}
+
+nnact_prof_category nnact_prof_of_family(nnact_family f)
+{
+    return families[f].prof;
 }
 
 static nnact_status build_failure(nnact_ctx *ctx, cl_program prog, const char *family,
@@ -170,10 +162,14 @@ static nnact_status build_family(nnact_ctx *ctx, nnact_family f)
     return NNACT_OK;
 }
 
-nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out)
+nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          cl_kernel *out)
 {
-    if (ctx->kernels[id]) {
-        *out = ctx->kernels[id];
+    if (!nnact_kernel_exists(id, dtype))
+        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: kernel %s has no %s form",
+                          nnact_kernel_name(id), nnact_dtype_name(dtype));
+    if (ctx->kernels[id][dtype]) {
+        *out = ctx->kernels[id][dtype];
         return NNACT_OK;
     }
     nnact_family f = kernels[id].family;
@@ -182,45 +178,48 @@ nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, cl_kernel *out)
         if (st != NNACT_OK)
             return st;
     }
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", kernels[id].name, storages[dtype].suffix);
     cl_int err;
-    cl_kernel k = clCreateKernel(ctx->programs[f], kernels[id].name, &err);
+    cl_kernel k = clCreateKernel(ctx->programs[f], name, &err);
     if (err != CL_SUCCESS) {
         char what[128];
-        snprintf(what, sizeof what, "clCreateKernel(%s)", kernels[id].name);
+        snprintf(what, sizeof what, "clCreateKernel(%s)", name);
         return nnact_fail_cl(err, what);
     }
-    ctx->kernels[id] = k;
+    ctx->kernels[id][dtype] = k;
     *out = k;
     return NNACT_OK;
 }
 
-nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
-                          size_t local, size_t nargs, const nnact_arg *args)
+nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
+                          size_t items, size_t local, size_t nargs, const nnact_arg *args)
 {
     cl_kernel k;
-    nnact_status st = nnact_kernel(ctx, id, &k);
+    nnact_status st = nnact_kernel(ctx, id, dtype, &k);
     if (st != NNACT_OK)
         return st;
     /* Buffers released since the last launch may have handed their handle
      * to a new buffer: then every argument is set again. */
-    bool fresh = ctx->args[id].generation != ctx->mem_generation;
-    ctx->args[id].generation = ctx->mem_generation;
+    nnact_arg_cache *cache = &ctx->args[id][dtype];
+    bool fresh = cache->generation != ctx->mem_generation;
+    cache->generation = ctx->mem_generation;
     for (size_t i = 0; i < nargs; i++) {
         const bool cacheable = args[i].value && args[i].size <= 8 && i < NNACT_MAX_ARGS;
-        if (cacheable && !fresh && ctx->args[id].size[i] == args[i].size &&
-            !memcmp(ctx->args[id].value[i], args[i].value, args[i].size))
+        if (cacheable && !fresh && cache->size[i] == args[i].size &&
+            !memcmp(cache->value[i], args[i].value, args[i].size))
             continue;
         cl_int err = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].value);
         if (err != CL_SUCCESS) {
             char what[160];
-            snprintf(what, sizeof what, "clSetKernelArg(%s, arg %zu)", kernels[id].name, i);
-            ctx->args[id].generation = ctx->mem_generation - 1; /* distrust the cache */
+            snprintf(what, sizeof what, "clSetKernelArg(%s, arg %zu)", nnact_kernel_name(id), i);
+            cache->generation = ctx->mem_generation - 1; /* distrust the cache */
             return nnact_fail_cl(err, what);
         }
         if (i < NNACT_MAX_ARGS) {
-            ctx->args[id].size[i] = cacheable ? (uint8_t)args[i].size : 0;
+            cache->size[i] = cacheable ? (uint8_t)args[i].size : 0;
             if (cacheable)
-                memcpy(ctx->args[id].value[i], args[i].value, args[i].size);
+                memcpy(cache->value[i], args[i].value, args[i].size);
         }
     }
     const size_t groups = (items + local - 1) / local;
@@ -235,7 +234,7 @@ nnact_status nnact_launch(nnact_ctx *ctx, nnact_kernel_id id, size_t items,
     if (err != CL_SUCCESS) {
         char what[160];
         snprintf(what, sizeof what, "clEnqueueNDRangeKernel(%s, %zu x %zu)",
-                 kernels[id].name, groups, local);
+                 nnact_kernel_name(id), groups, local);
         return nnact_fail_cl(err, what);
     }
     return NNACT_OK;

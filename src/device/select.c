@@ -58,12 +58,6 @@ const char *nnact_vendor_keyword(const char *vendor)
     return NULL;
 }
 
-static bool is_pocl(const nnact_device_info *d)
-{
-    return contains_ci(d->platform_name, "portable computing language") ||
-           contains_ci(d->platform_name, "pocl");
-}
-
 static int type_rank(const nnact_device_info *d)
 {
     switch (d->type) {
@@ -138,7 +132,7 @@ static bool matches(const nnact_device_info *d, const char *item)
     if (!strcmp(item, "cpu") || !strcmp(item, "gpu") || !strcmp(item, "accelerator"))
         return !strcmp(item, nnact_device_type_name(d->type));
     if (!strcmp(item, "pocl"))
-        return is_pocl(d);
+        return nnact_device_is_pocl(d);
     static const char *const vendors[] = {"nvidia", "amd", "intel", "arm", "apple"};
     for (size_t i = 0; i < sizeof vendors / sizeof vendors[0]; i++)
         if (!strcmp(item, vendors[i])) {

@@ -126,28 +126,7 @@ nnact_status nnact_gemm(nnact_ctx *ctx, nnact_transpose trans_a, nnact_transpose
                           "%s: op(a) is %zux%zu, op(b) is %zux%zu and c is %zux%zu; "
                           "need (m x k)(k x n) = (m x n)", fn, m, ka, kb, n, c->rows,
                           c->cols);
-    return nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, a, b, beta, c);
-}
-
-/* F16 operands: float32 stand-ins and SGEMM. CLBlast's HGEMM would need
- * cl_khr_fp16 and accumulates in half: at k = 784 its sums keep ~3 digits. */
-static nnact_status gemm_widened(nnact_ctx *ctx, nnact_transpose trans_a,
-                                 nnact_transpose trans_b, float alpha, const nnact_tensor *a,
-                                 const nnact_tensor *b, float beta, nnact_tensor *c)
-{
-    nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: it "
-                     "accumulates in half)");
-    nnact_f32_frame f;
-    nnact_f32_frame_init(&f, ctx);
-    const nnact_tensor *av, *bv, *cv;
-    nnact_status st;
-    if ((st = nnact_as_f32(&f, a, NNACT_USE_IN, &av)) != NNACT_OK ||
-        (st = nnact_as_f32(&f, b, NNACT_USE_IN, &bv)) != NNACT_OK ||
-        (st = nnact_as_f32(&f, c, beta != 0.0f ? NNACT_USE_INOUT : NNACT_USE_OUT, &cv)) !=
-            NNACT_OK)
-        return st;
-    return nnact_f32_done(&f, nnact_gemm_unchecked(ctx, trans_a, trans_b, alpha, av, bv, beta,
-                                                   (nnact_tensor *)cv));
+    return nnact_gemm_body(ctx, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
 /* Bytes of CLBlast's padded copies for this call. CLBlast allocates and frees
@@ -179,17 +158,12 @@ static CLBlastStatusCode gemm_temp_size(nnact_ctx *ctx, CLBlastTranspose ta, CLB
     return CLBlastSuccess;
 }
 
-nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
-                                  nnact_transpose trans_b, float alpha,
-                                  const nnact_tensor *a, const nnact_tensor *b, float beta,
-                                  nnact_tensor *c)
+/* c = alpha op(a) op(b) + beta c on float32 operands, c not empty. */
+static nnact_status sgemm_run(nnact_ctx *ctx, nnact_transpose trans_a,
+                              nnact_transpose trans_b, float alpha, const nnact_tensor *a,
+                              const nnact_tensor *b, float beta, nnact_tensor *c)
 {
     size_t m = c->rows, n = c->cols, k = trans_a ? a->rows : a->cols;
-    if (!m || !n)
-        return NNACT_OK;
-    const nnact_tensor *all[] = {a, b, c};
-    if (nnact_any_f16(3, all))
-        return gemm_widened(ctx, trans_a, trans_b, alpha, a, b, beta, c);
     if (ctx->clblast_pending) {
         nnact_status st = apply_pending(ctx);
         if (st != NNACT_OK)
@@ -250,4 +224,21 @@ nnact_status nnact_gemm_unchecked(nnact_ctx *ctx, nnact_transpose trans_a,
         return nnact_fail_clblast(s, what);
     }
     return NNACT_OK;
+}
+
+/* F16 operands: float32 stand-ins and SGEMM. CLBlast's HGEMM would need
+ * cl_khr_fp16 and accumulates in half: at k = 784 its sums keep ~3 digits. */
+nnact_status nnact_gemm_body(nnact_ctx *ctx, nnact_transpose trans_a,
+                             nnact_transpose trans_b, float alpha, const nnact_tensor *a,
+                             const nnact_tensor *b, float beta, nnact_tensor *c)
+{
+    if (!c->rows || !c->cols)
+        return NNACT_OK;
+    nnact_plan p;
+    nnact_status st = nnact_plan_storage(
+        &p, ctx, NNACT_K_COUNT,
+        "F16 operands widened to float32 for SGEMM (no HGEMM: it accumulates in half)", 3,
+        (nnact_operand[]){NNACT_READ(&a), NNACT_READ(&b),
+                          beta != 0.0f ? NNACT_UPDATE(&c) : NNACT_WRITE(&c)});
+    return st ? st : nnact_plan_done(&p, sgemm_run(ctx, trans_a, trans_b, alpha, a, b, beta, c));
 }

@@ -327,7 +327,7 @@ static nnact_status unscale_gradients(nnact_mlp *m)
             nnact_arg args[] = {NNACT_ARG(g[k]->buf), NNACT_ARG(go), NNACT_ARG(n),
                                 NNACT_ARG(inv), NNACT_ARG(m->flag->buf)};
             if (n)
-                st = nnact_launch(m->ctx, NNACT_K_scale_check, nnact_elementwise_items(n),
+                st = nnact_launch(m->ctx, NNACT_K_scale_check, NNACT_F32, nnact_elementwise_items(n),
                                   m->ctx->elem_local, sizeof args / sizeof args[0], args);
         }
     }

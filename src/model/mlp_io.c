@@ -180,8 +180,7 @@ nnact_status nnact_mlp_parse(const unsigned char *p, size_t n, const char *path,
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu activation "
                               "(%s)", fn, path, i, why);
         }
-        if ((a->kind == NNACT_ACT_SOFTMAX || a->kind == NNACT_ACT_LOG_SOFTMAX) &&
-            !(a->alpha > 0.0f))
+        if (nnact_act_row_wise(a->kind) && !(a->alpha > 0.0f))
             return nnact_fail(NNACT_ERR_IO, "%s: '%s' is corrupt: layer %zu %s "
                               "temperature %g is not positive", fn, path, i,
                               nnact_act_name(a->kind), (double)a->alpha);

@@ -54,8 +54,44 @@ static nnact_status fused_pass(nnact_ctx *ctx, const nnact_act *act, nnact_tenso
                         NNACT_ARG(y->buf), NNACT_ARG(yo), NNACT_ARG(rows),
                         NNACT_ARG(cols), NNACT_ARG(alpha), NNACT_ARG(beta)};
     size_t items = y->rows * nnact_elementwise_items(y->cols);
-    return nnact_launch(ctx, fused[kind], items,
+    return nnact_launch(ctx, fused[kind], NNACT_F32, items,
                         ctx->elem_local, sizeof args / sizeof args[0], args);
+}
+
+/* SGEMM through CLBlast has no F16 form (HGEMM accumulates in half). */
+static const char *const widen_note =
+    "F16 operands widened to float32 for SGEMM (no HGEMM: it accumulates in half)";
+
+static nnact_status forward_run(nnact_ctx *ctx, const nnact_tensor *x, const nnact_tensor *W,
+                                const nnact_tensor *b, const nnact_act *act, nnact_tensor *z,
+                                nnact_tensor *y)
+{
+    nnact_tensor *pre = z ? z : y;
+    nnact_status st = nnact_gemm_body(ctx, NNACT_NO_TRANS, NNACT_NO_TRANS, 1.0f, x, W, 0.0f,
+                                      pre);
+    if (st != NNACT_OK || !y->rows || !y->cols)
+        return st;
+    if (act && nnact_act_row_wise(act->kind)) {
+        /* A row-wise activation: the fused pass only adds the bias into pre. */
+        if (b && (st = fused_pass(ctx, NULL, pre, b, pre)) != NNACT_OK)
+            return st;
+        return nnact_act_forward_body(ctx, act, pre, y);
+    }
+    if (!act && !b && pre == y)
+        return NNACT_OK;
+    return fused_pass(ctx, act, pre, b, y);
+}
+
+static nnact_status dense_forward_body(nnact_ctx *ctx, const nnact_tensor *x,
+                                       const nnact_tensor *W, const nnact_tensor *b,
+                                       const nnact_act *act, nnact_tensor *z, nnact_tensor *y)
+{
+    nnact_plan p;
+    nnact_status st = nnact_plan_storage(
+        &p, ctx, NNACT_K_COUNT, widen_note, 5,
+        (nnact_operand[]){NNACT_READ(&x), NNACT_READ(&W), NNACT_READ(&b), NNACT_WRITE(&z),
+                          NNACT_WRITE(&y)});
+    return st ? st : nnact_plan_done(&p, forward_run(ctx, x, W, b, act, z, y));
 }
 
 nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
@@ -65,7 +101,7 @@ nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
     const char *fn = "nnact_dense_forward";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (act && (st = nnact_check_act(act, fn)) != NNACT_OK) ||
+        (act && (st = nnact_check_act_call(act, fn)) != NNACT_OK) ||
         (st = check_xw(ctx, x, W, fn)) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
         (st = check_shape(y, "y", x->rows, W->cols, fn, "batch x out")) != NNACT_OK)
@@ -77,40 +113,43 @@ nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
               (st = check_shape(z, "z", x->rows, W->cols, fn, "batch x out")) != NNACT_OK))
         return st;
 
-    const nnact_tensor *all[] = {x, W, b, z, y};
-    if (nnact_any_f16(5, all)) {
-        /* F16 storage: float32 stand-ins, SGEMM and the float32 fused pass,
-         * then z and y rounded once to half. */
-        nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: "
-                         "it accumulates in half)");
-        nnact_f32_frame f;
-        nnact_f32_frame_init(&f, ctx);
-        const nnact_tensor *xv, *Wv, *bv, *zv, *yv;
-        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, W, NNACT_USE_IN, &Wv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, b, NNACT_USE_IN, &bv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, z, NNACT_USE_OUT, &zv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, y, NNACT_USE_OUT, &yv)) != NNACT_OK)
-            return st;
-        return nnact_f32_done(&f, nnact_dense_forward(ctx, xv, Wv, bv, act, (nnact_tensor *)zv,
-                                                      (nnact_tensor *)yv));
+    return dense_forward_body(ctx, x, W, b, act, z, y);
+}
+
+/* in: the tensor the activation's derivative reads (z or y; NULL when
+ * none). */
+static nnact_status backward_run(nnact_ctx *ctx, const nnact_tensor *x,
+                                 const nnact_tensor *W, const nnact_act *act,
+                                 const nnact_tensor *in, const nnact_tensor *dy,
+                                 nnact_tensor *dW, nnact_tensor *db, nnact_tensor *dx)
+{
+    nnact_status st;
+    /* g = dy (.) act'(.), in the workspace; without an activation g is dy. */
+    const nnact_tensor *g = dy;
+    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols, NNACT_F32};
+    if (act && nnact_act_needs(act->kind) != NNACT_NEEDS_NONE) {
+        if (nnact_numel(dy)) {
+            if ((st = nnact_workspace(ctx, nnact_numel(dy) * sizeof(float), &gt.buf)) != NNACT_OK ||
+                (st = nnact_act_backward_body(ctx, act, in, dy, &gt)) != NNACT_OK)
+                return st;
+        }
+        g = &gt;
     }
-    nnact_tensor *pre = z ? z : y;
-    st = nnact_gemm_unchecked(ctx, NNACT_NO_TRANS, NNACT_NO_TRANS, 1.0f, x, W, 0.0f, pre);
-    size_t rows = y->rows, cols = y->cols;
-    if (st != NNACT_OK || !rows || !cols)
+    if ((st = nnact_gemm_body(ctx, NNACT_TRANS, NNACT_NO_TRANS, 1.0f, x, g, 0.0f,
+                                   dW)) != NNACT_OK)
         return st;
-    const bool row_wise = act && (act->kind == NNACT_ACT_SOFTMAX ||
-                                  act->kind == NNACT_ACT_LOG_SOFTMAX);
-    if (row_wise) {
-        /* (Log-)softmax is row-wise: the fused pass only adds the bias into pre. */
-        if (b && (st = fused_pass(ctx, NULL, pre, b, pre)) != NNACT_OK)
-            return st;
-        return nnact_act_forward(ctx, act, pre, y);
+    if (dx && (st = nnact_gemm_body(ctx, NNACT_NO_TRANS, NNACT_TRANS, 1.0f, g, W,
+                                         0.0f, dx)) != NNACT_OK)
+        return st;
+    if (db && db->cols) {
+        cl_ulong go = g->offset, rows = g->rows, cols = g->cols, dbo = db->offset;
+        cl_mem gbuf = g->buf;
+        nnact_arg args[] = {NNACT_ARG(gbuf), NNACT_ARG(go), NNACT_ARG(rows),
+                            NNACT_ARG(cols), NNACT_ARG(db->buf), NNACT_ARG(dbo)};
+        st = nnact_launch(ctx, NNACT_K_colsum, NNACT_F32, g->cols, ctx->column_local,
+                          sizeof args / sizeof args[0], args);
     }
-    if (!act && !b && pre == y)
-        return NNACT_OK;
-    return fused_pass(ctx, act, pre, b, y);
+    return st;
 }
 
 nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
@@ -122,7 +161,7 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
     const char *fn = "nnact_dense_backward";
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (act && (st = nnact_check_act(act, fn)) != NNACT_OK) ||
+        (act && (st = nnact_check_act_call(act, fn)) != NNACT_OK) ||
         (st = check_xw(ctx, x, W, fn)) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
         (st = check_shape(dy, "dy", x->rows, W->cols, fn, "batch x out")) != NNACT_OK ||
@@ -136,35 +175,10 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
                (st = check_shape(dx, "dx", x->rows, x->cols, fn, "x's shape")) != NNACT_OK))
         return st;
 
-    const nnact_tensor *all[] = {x, W, z, y, dy, dW, db, dx};
-    if (nnact_any_f16(8, all)) {
-        nnact_debug_once(ctx, 0, "F16 operands widened to float32 for SGEMM (no HGEMM: "
-                         "it accumulates in half)");
-        nnact_f32_frame f;
-        nnact_f32_frame_init(&f, ctx);
-        const nnact_tensor *xv, *Wv, *zv = NULL, *yv = NULL, *dyv, *dWv, *dbv, *dxv;
-        /* Only the tensor the derivative reads is widened. */
-        const int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
-        if ((st = nnact_as_f32(&f, x, NNACT_USE_IN, &xv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, W, NNACT_USE_IN, &Wv)) != NNACT_OK ||
-            (needs == NNACT_NEEDS_X && (st = nnact_as_f32(&f, z, NNACT_USE_IN, &zv)) != NNACT_OK) ||
-            (needs == NNACT_NEEDS_Y && (st = nnact_as_f32(&f, y, NNACT_USE_IN, &yv)) != NNACT_OK) ||
-            (st = nnact_as_f32(&f, dy, NNACT_USE_IN, &dyv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, dW, NNACT_USE_OUT, &dWv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, db, NNACT_USE_OUT, &dbv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, dx, NNACT_USE_OUT, &dxv)) != NNACT_OK)
-            return st;
-        return nnact_f32_done(&f, nnact_dense_backward(ctx, xv, Wv, act, zv, yv, dyv,
-                                                       (nnact_tensor *)dWv,
-                                                       (nnact_tensor *)dbv,
-                                                       (nnact_tensor *)dxv));
-    }
-    /* g = dy (.) act'(.), in the workspace; without an activation g is dy. */
-    const nnact_tensor *g = dy;
-    nnact_tensor gt = {ctx, NULL, 0, dy->rows, dy->cols, NNACT_F32};
-    int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
+    /* Only the tensor the derivative reads is required; the other is ignored. */
+    const int needs = act ? nnact_act_needs(act->kind) : NNACT_NEEDS_NONE;
+    const nnact_tensor *in = needs == NNACT_NEEDS_X ? z : needs == NNACT_NEEDS_Y ? y : NULL;
     if (needs != NNACT_NEEDS_NONE) {
-        const nnact_tensor *in = needs == NNACT_NEEDS_X ? z : y;
         const char *in_name = needs == NNACT_NEEDS_X ? "z" : "y";
         if (!in)
             return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL, but the %s "
@@ -172,31 +186,11 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
         if ((st = nnact_check_tensor(ctx, in, fn, in_name)) != NNACT_OK ||
             (st = check_shape(in, in_name, dy->rows, dy->cols, fn, "dy's shape")) != NNACT_OK)
             return st;
-        if (nnact_numel(dy)) {
-            if ((st = nnact_workspace(ctx, nnact_numel(dy) * sizeof(float), &gt.buf)) != NNACT_OK)
-                return st;
-            st = nnact_act_backward(ctx, act, needs == NNACT_NEEDS_X ? in : NULL,
-                                    needs == NNACT_NEEDS_Y ? in : NULL, dy, &gt);
-            if (st != NNACT_OK)
-                return st;
-        }
-        g = &gt;
     }
-
-    if ((st = nnact_gemm_unchecked(ctx, NNACT_TRANS, NNACT_NO_TRANS, 1.0f, x, g, 0.0f,
-                                   dW)) != NNACT_OK)
-        return st;
-    if (dx && (st = nnact_gemm_unchecked(ctx, NNACT_NO_TRANS, NNACT_TRANS, 1.0f, g, W,
-                                         0.0f, dx)) != NNACT_OK)
-        return st;
-    if (db && db->cols) {
-        cl_ulong go = g->offset, rows = g->rows, cols = g->cols, dbo = db->offset;
-        cl_mem gbuf = g->buf;
-        nnact_arg args[] = {NNACT_ARG(gbuf), NNACT_ARG(go), NNACT_ARG(rows),
-                            NNACT_ARG(cols), NNACT_ARG(db->buf), NNACT_ARG(dbo)};
-        st = nnact_launch(ctx, NNACT_K_colsum,
-                          g->cols,
-                          ctx->column_local, sizeof args / sizeof args[0], args);
-    }
-    return st;
+    nnact_plan p;
+    st = nnact_plan_storage(&p, ctx, NNACT_K_COUNT, widen_note, 7,
+                            (nnact_operand[]){NNACT_READ(&x), NNACT_READ(&W), NNACT_READ(&in),
+                                              NNACT_READ(&dy), NNACT_WRITE(&dW),
+                                              NNACT_WRITE(&db), NNACT_WRITE(&dx)});
+    return st ? st : nnact_plan_done(&p, backward_run(ctx, x, W, act, in, dy, dW, db, dx));
 }

@@ -9,19 +9,21 @@
 
 typedef struct loss_def {
     const char *name;
-    nnact_kernel_id kernel; /* the _rows form; the _group form follows it */
+    nnact_kernel_id k_rows, k_group; /* a work-item per row, a work-group per row */
     bool per_element; /* mean over batch*k (else over batch) */
     float epsilon, temperature;
 } loss_def;
 
+#define FORMS(n) NNACT_K_loss_##n##_rows, NNACT_K_loss_##n##_group
 static const loss_def losses[NNACT_LOSS_COUNT] = {
-    [NNACT_LOSS_MSE] = {"mse", NNACT_K_loss_mse_rows, true, 0.0f, 0.0f},
-    [NNACT_LOSS_BCE] = {"bce", NNACT_K_loss_bce_rows, true, 1e-7f, 0.0f},
-    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", NNACT_K_loss_bce_logits_rows, true, 0.0f, 0.0f},
-    [NNACT_LOSS_CCE] = {"cce", NNACT_K_loss_cce_rows, false, 1e-7f, 0.0f},
-    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", NNACT_K_loss_softmax_cce_rows, false, 0.0f, 1.0f},
-    [NNACT_LOSS_NLL] = {"nll", NNACT_K_loss_nll_rows, false, 0.0f, 0.0f},
+    [NNACT_LOSS_MSE] = {"mse", FORMS(mse), true, 0.0f, 0.0f},
+    [NNACT_LOSS_BCE] = {"bce", FORMS(bce), true, 1e-7f, 0.0f},
+    [NNACT_LOSS_BCE_LOGITS] = {"bce_logits", FORMS(bce_logits), true, 0.0f, 0.0f},
+    [NNACT_LOSS_CCE] = {"cce", FORMS(cce), false, 1e-7f, 0.0f},
+    [NNACT_LOSS_SOFTMAX_CCE] = {"softmax_cce", FORMS(softmax_cce), false, 0.0f, 1.0f},
+    [NNACT_LOSS_NLL] = {"nll", FORMS(nll), false, 0.0f, 0.0f},
 };
+#undef FORMS
 
 static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
     {"mean_squared_error", NNACT_LOSS_MSE},
@@ -81,9 +83,104 @@ static nnact_status check_loss(const nnact_loss *l, const char *fn)
     return NNACT_OK;
 }
 
+/* What one loss call asks for beyond its tensors. */
+typedef struct loss_call {
+    const nnact_loss *loss;
+    float *value, *accuracy; /* may be NULL */
+    float grad_scale;
+    bool labels; /* target holds a class index per row */
+    const char *fn;
+} loss_call;
+
+/* The three sums (loss, correct, bad labels) read back from ws (after the
+ * 3 * rows per-row parts): the mean loss and accuracy, or the first bad
+ * label's row. */
+static nnact_status read_sums(nnact_ctx *ctx, const loss_call *call, cl_mem ws, size_t rows,
+                              size_t cols, double count)
+{
+    const cl_ulong oo = 3 * rows;
+    float got[3];
+    cl_int err = clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, oo * sizeof(float),
+                                     sizeof got, got, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        return nnact_fail_cl(err, "nnact_loss_eval: clEnqueueReadBuffer (the loss)");
+    if (got[2] > 0.0f) {
+        /* Find the first bad row for the message (rare path: read them all). */
+        size_t first = rows;
+        float *marks = malloc(rows * sizeof *marks);
+        if (marks && clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, 2 * rows * sizeof(float),
+                                         rows * sizeof(float), marks, 0, NULL, NULL) ==
+                         CL_SUCCESS)
+            for (size_t i = 0; i < rows && first == rows; i++)
+                if (marks[i] != 0.0f)
+                    first = i;
+        free(marks);
+        return nnact_fail(NNACT_ERR_INVALID_ARG,
+                          "%s: target holds %.0f label(s) that are not integers in "
+                          "[0, %zu); first at row %zu", call->fn, (double)got[2], cols, first);
+    }
+    if (call->value)
+        *call->value = (float)((double)got[0] / count);
+    if (call->accuracy)
+        *call->accuracy = (float)((double)got[1] / (double)rows);
+    return NNACT_OK;
+}
+
 /* The loss kernels, then either the sums read back (value, accuracy; and
- * always for labels, to check them) or, with sums, added to it on the device
- * without a wait. */
+ * always for labels, to check them) or, with sums, added to it on the
+ * device without a wait. */
+static nnact_status loss_body(nnact_ctx *ctx, const loss_call *call, const nnact_tensor *pred,
+                              const nnact_tensor *target, nnact_tensor *grad,
+                              nnact_tensor *sums)
+{
+    const nnact_loss *loss = call->loss;
+    const loss_def *def = &losses[loss->kind];
+    nnact_status st;
+    const size_t rows = pred->rows, cols = pred->cols;
+    const double count = def->per_element ? (double)rows * (double)cols : (double)rows;
+    float gscale = (float)((double)call->grad_scale / count);
+    float param = loss->kind == NNACT_LOSS_SOFTMAX_CCE ? loss->temperature : loss->epsilon;
+
+    cl_mem ws;
+    if ((st = nnact_workspace(ctx, (3 * rows + 3) * sizeof(float), &ws)) != NNACT_OK)
+        return st;
+    cl_ulong po = pred->offset, to = target->offset, go = grad ? grad->offset : 0,
+             c = cols, r = rows;
+    cl_uint lab = call->labels, has_grad = grad != NULL, per_item = ctx->row_kernels;
+    cl_mem gbuf = grad ? grad->buf : NULL;
+    size_t L = ctx->reduce_local;
+    /* CPU form: a work-item per row, NNACT_ROW_LOCAL rows per group; GPU
+     * form: a work-group of L items per row. */
+    size_t local = per_item ? NNACT_ROW_LOCAL : L;
+    size_t items = per_item ? rows : rows * L;
+    nnact_arg args[] = {NNACT_ARG(pred->buf), NNACT_ARG(po), NNACT_ARG(target->buf),
+                        NNACT_ARG(to), NNACT_ARG(lab), NNACT_ARG(gbuf), NNACT_ARG(go),
+                        NNACT_ARG(has_grad), NNACT_ARG(c), NNACT_ARG(param),
+                        NNACT_ARG(gscale), NNACT_ARG(ws), NNACT_ARG(r),
+                        NNACT_LOCAL(local * sizeof(float)),
+                        NNACT_LOCAL(local * sizeof(cl_ulong))};
+    nnact_kernel_id k = per_item ? def->k_rows : def->k_group;
+    if ((st = nnact_launch(ctx, k, NNACT_F32, items, local, sizeof args / sizeof args[0],
+                           args)) != NNACT_OK)
+        return st;
+    if (!call->value && !call->accuracy && !call->labels && !sums)
+        return NNACT_OK;
+    /* The three sums land after the per-row parts of the workspace, or are
+     * added to sums. */
+    cl_ulong oo = sums ? sums->offset : 3 * rows;
+    cl_uint accumulate = sums != NULL;
+    float fcount = (float)count;
+    cl_mem out = sums ? sums->buf : ws;
+    nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(out), NNACT_ARG(oo),
+                         NNACT_LOCAL(L * sizeof(float)), NNACT_ARG(accumulate),
+                         NNACT_ARG(fcount)};
+    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, NNACT_F32, L, L,
+                           sizeof rargs / sizeof rargs[0], rargs)) != NNACT_OK || sums)
+        return st;
+    return read_sums(ctx, call, ws, rows, cols, count);
+}
+
+/* The checks of nnact_loss_eval and nnact_loss_accumulate, then the body. */
 nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,
                             const nnact_tensor *target, float *value, float *accuracy,
                             nnact_tensor *grad, nnact_tensor *sums, float grad_scale,
@@ -103,24 +200,7 @@ nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_
     if (grad && ((st = nnact_check_tensor(ctx, grad, fn, "grad")) != NNACT_OK ||
                  (st = nnact_check_same_shape(pred, "pred", grad, "grad", fn)) != NNACT_OK))
         return st;
-
-    const nnact_tensor *all[] = {pred, target, grad, sums};
-    if (nnact_any_f16(4, all)) { /* no F16 kernels: float32 stand-ins */
-        nnact_f32_frame f;
-        nnact_f32_frame_init(&f, ctx);
-        const nnact_tensor *pv, *tv, *gv, *sv;
-        if ((st = nnact_as_f32(&f, pred, NNACT_USE_IN, &pv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, target, NNACT_USE_IN, &tv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, grad, NNACT_USE_OUT, &gv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, sums, NNACT_USE_INOUT, &sv)) != NNACT_OK)
-            return st;
-        return nnact_f32_done(&f, nnact_loss_run(ctx, loss, pv, tv, value, accuracy,
-                                                 (nnact_tensor *)gv, (nnact_tensor *)sv,
-                                                 grad_scale, fn));
-    }
-    const loss_def *def = &losses[loss->kind];
-    const size_t rows = pred->rows, cols = pred->cols;
-    if (!rows || !cols) {
+    if (!pred->rows || !pred->cols) {
         /* The mean of nothing: report 0 rather than 0/0 (sums unchanged). */
         if (value)
             *value = 0.0f;
@@ -128,71 +208,12 @@ nnact_status nnact_loss_run(nnact_ctx *ctx, const nnact_loss *loss, const nnact_
             *accuracy = 0.0f;
         return NNACT_OK;
     }
-    const double count = def->per_element ? (double)rows * (double)cols : (double)rows;
-    float gscale = (float)((double)grad_scale / count);
-    float param = loss->kind == NNACT_LOSS_SOFTMAX_CCE ? loss->temperature : loss->epsilon;
-
-    cl_mem ws;
-    if ((st = nnact_workspace(ctx, (3 * rows + 3) * sizeof(float), &ws)) != NNACT_OK)
-        return st;
-    cl_ulong po = pred->offset, to = target->offset, go = grad ? grad->offset : 0,
-             c = cols, r = rows;
-    cl_uint lab = labels, has_grad = grad != NULL, per_item = ctx->row_kernels;
-    cl_mem gbuf = grad ? grad->buf : NULL;
-    size_t L = ctx->reduce_local;
-    /* CPU form: a work-item per row, NNACT_ROW_LOCAL rows per group; GPU
-     * form: a work-group of L items per row. */
-    size_t local = per_item ? NNACT_ROW_LOCAL : L;
-    size_t items = per_item ? rows : rows * L;
-    nnact_arg args[] = {NNACT_ARG(pred->buf), NNACT_ARG(po), NNACT_ARG(target->buf),
-                        NNACT_ARG(to), NNACT_ARG(lab), NNACT_ARG(gbuf), NNACT_ARG(go),
-                        NNACT_ARG(has_grad), NNACT_ARG(c), NNACT_ARG(param),
-                        NNACT_ARG(gscale), NNACT_ARG(ws), NNACT_ARG(r),
-                        NNACT_LOCAL(local * sizeof(float)),
-                        NNACT_LOCAL(local * sizeof(cl_ulong))};
-    nnact_kernel_id k = per_item ? def->kernel : (nnact_kernel_id)(def->kernel + 1);
-    if ((st = nnact_launch(ctx, k, items, local, sizeof args / sizeof args[0], args)) !=
-        NNACT_OK)
-        return st;
-    if (!value && !accuracy && !labels && !sums)
-        return NNACT_OK;
-    /* The three sums land after the per-row parts of the workspace, or are
-     * added to sums. */
-    cl_ulong oo = sums ? sums->offset : 3 * rows;
-    cl_uint accumulate = sums != NULL;
-    float fcount = (float)count;
-    cl_mem out = sums ? sums->buf : ws;
-    nnact_arg rargs[] = {NNACT_ARG(ws), NNACT_ARG(r), NNACT_ARG(out), NNACT_ARG(oo),
-                         NNACT_LOCAL(L * sizeof(float)), NNACT_ARG(accumulate),
-                         NNACT_ARG(fcount)};
-    if ((st = nnact_launch(ctx, NNACT_K_loss_reduce, L, L, sizeof rargs / sizeof rargs[0],
-                           rargs)) != NNACT_OK || sums)
-        return st;
-    float got[3];
-    cl_int err = clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, oo * sizeof(float),
-                                     sizeof got, got, 0, NULL, NULL);
-    if (err != CL_SUCCESS)
-        return nnact_fail_cl(err, "nnact_loss_eval: clEnqueueReadBuffer (the loss)");
-    if (got[2] > 0.0f) {
-        /* Find the first bad row for the message (rare path: read them all). */
-        size_t first = rows;
-        float *marks = malloc(rows * sizeof *marks);
-        if (marks && clEnqueueReadBuffer(ctx->queue, ws, CL_TRUE, 2 * rows * sizeof(float),
-                                         rows * sizeof(float), marks, 0, NULL, NULL) ==
-                         CL_SUCCESS)
-            for (size_t i = 0; i < rows && first == rows; i++)
-                if (marks[i] != 0.0f)
-                    first = i;
-        free(marks);
-        return nnact_fail(NNACT_ERR_INVALID_ARG,
-                          "%s: target holds %.0f label(s) that are not integers in "
-                          "[0, %zu); first at row %zu", fn, (double)got[2], cols, first);
-    }
-    if (value)
-        *value = (float)((double)got[0] / count);
-    if (accuracy)
-        *accuracy = (float)((double)got[1] / (double)rows);
-    return NNACT_OK;
+    loss_call call = {loss, value, accuracy, grad_scale, labels, fn};
+    nnact_plan p;
+    st = nnact_plan_storage(&p, ctx, losses[loss->kind].k_rows, NULL, 4,
+                            (nnact_operand[]){NNACT_READ(&pred), NNACT_READ(&target),
+                                              NNACT_WRITE(&grad), NNACT_UPDATE(&sums)});
+    return st ? st : nnact_plan_done(&p, loss_body(ctx, &call, pred, target, grad, sums));
 }
 
 nnact_status nnact_loss_eval(nnact_ctx *ctx, const nnact_loss *loss, const nnact_tensor *pred,

@@ -79,6 +79,40 @@ static nnact_status check_state(nnact_ctx *ctx, const nnact_tensor *s, const cha
     return nnact_check_same_shape(param, "param", s, name, fn);
 }
 
+static nnact_status step_run(nnact_ctx *ctx, const nnact_optim *opt, uint64_t step,
+                             nnact_tensor *param, const nnact_tensor *grad,
+                             nnact_tensor *state1, nnact_tensor *state2, cl_mem skip)
+{
+    const bool sgd = opt->kind == NNACT_OPTIM_SGD;
+    cl_ulong n = nnact_numel(param), po = param->offset, go = grad->offset;
+    size_t items = nnact_elementwise_items(n);
+    if (sgd) {
+        cl_mem vb = opt->momentum != 0.0f ? state1->buf : NULL;
+        cl_ulong vo = opt->momentum != 0.0f ? state1->offset : 0;
+        cl_uint nest = opt->nesterov != 0;
+        nnact_arg args[] = {NNACT_ARG(param->buf), NNACT_ARG(po), NNACT_ARG(grad->buf),
+                            NNACT_ARG(go), NNACT_ARG(vb), NNACT_ARG(vo), NNACT_ARG(n),
+                            NNACT_ARG(opt->lr), NNACT_ARG(opt->momentum),
+                            NNACT_ARG(opt->weight_decay), NNACT_ARG(nest), NNACT_ARG(skip)};
+        return nnact_launch(ctx, NNACT_K_optim_sgd, NNACT_F32, items, ctx->elem_local,
+                            sizeof args / sizeof args[0], args);
+    }
+    /* 1 - beta^t in double: in float it is 0 for small t when beta ~ 1. */
+    float bc1 = (float)(1.0 - pow((double)opt->beta1, (double)step));
+    float bc2 = (float)(1.0 - pow((double)opt->beta2, (double)step));
+    cl_ulong mo = state1->offset, so = state2->offset;
+    cl_uint decoupled = opt->kind == NNACT_OPTIM_ADAMW;
+    nnact_arg args[] = {NNACT_ARG(param->buf), NNACT_ARG(po), NNACT_ARG(grad->buf),
+                        NNACT_ARG(go), NNACT_ARG(state1->buf), NNACT_ARG(mo),
+                        NNACT_ARG(state2->buf), NNACT_ARG(so), NNACT_ARG(n),
+                        NNACT_ARG(opt->lr), NNACT_ARG(opt->beta1), NNACT_ARG(opt->beta2),
+                        NNACT_ARG(opt->eps), NNACT_ARG(opt->weight_decay),
+                        NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2),
+                        NNACT_ARG(skip)};
+    return nnact_launch(ctx, NNACT_K_optim_adam, NNACT_F32, items, ctx->elem_local,
+                        sizeof args / sizeof args[0], args);
+}
+
 nnact_status nnact_optim_step(nnact_ctx *ctx, const nnact_optim *opt, uint64_t step,
                               nnact_tensor *param, const nnact_tensor *grad,
                               nnact_tensor *state1, nnact_tensor *state2)
@@ -114,42 +148,13 @@ nnact_status nnact_optim_step_skip(nnact_ctx *ctx, const nnact_optim *opt, uint6
                  (st = check_state(ctx, state2, "state2", param, "Adam", fn)) != NNACT_OK))
         return st;
 
-    cl_ulong n = nnact_numel(param), po = param->offset, go = grad->offset;
-    if (!n)
+    if (!nnact_numel(param))
         return NNACT_OK;
-    if (grad->dtype == NNACT_F16) { /* widened once, then the float32 step */
-        nnact_f32_frame f;
-        nnact_f32_frame_init(&f, ctx);
-        const nnact_tensor *gv;
-        if ((st = nnact_as_f32(&f, grad, NNACT_USE_IN, &gv)) != NNACT_OK)
-            return st;
-        return nnact_f32_done(&f, nnact_optim_step_skip(ctx, opt, step, param, gv, state1,
-                                                        state2, skip));
-    }
-    size_t items = nnact_elementwise_items(n);
-    if (sgd) {
-        cl_mem vb = opt->momentum != 0.0f ? state1->buf : NULL;
-        cl_ulong vo = opt->momentum != 0.0f ? state1->offset : 0;
-        cl_uint nest = opt->nesterov != 0;
-        nnact_arg args[] = {NNACT_ARG(param->buf), NNACT_ARG(po), NNACT_ARG(grad->buf),
-                            NNACT_ARG(go), NNACT_ARG(vb), NNACT_ARG(vo), NNACT_ARG(n),
-                            NNACT_ARG(opt->lr), NNACT_ARG(opt->momentum),
-                            NNACT_ARG(opt->weight_decay), NNACT_ARG(nest), NNACT_ARG(skip)};
-        return nnact_launch(ctx, NNACT_K_optim_sgd, items, ctx->elem_local,
-                            sizeof args / sizeof args[0], args);
-    }
-    /* 1 - beta^t in double: in float it is 0 for small t when beta ~ 1. */
-    float bc1 = (float)(1.0 - pow((double)opt->beta1, (double)step));
-    float bc2 = (float)(1.0 - pow((double)opt->beta2, (double)step));
-    cl_ulong mo = state1->offset, so = state2->offset;
-    cl_uint decoupled = opt->kind == NNACT_OPTIM_ADAMW;
-    nnact_arg args[] = {NNACT_ARG(param->buf), NNACT_ARG(po), NNACT_ARG(grad->buf),
-                        NNACT_ARG(go), NNACT_ARG(state1->buf), NNACT_ARG(mo),
-                        NNACT_ARG(state2->buf), NNACT_ARG(so), NNACT_ARG(n),
-                        NNACT_ARG(opt->lr), NNACT_ARG(opt->beta1), NNACT_ARG(opt->beta2),
-                        NNACT_ARG(opt->eps), NNACT_ARG(opt->weight_decay),
-                        NNACT_ARG(decoupled), NNACT_ARG(bc1), NNACT_ARG(bc2),
-                        NNACT_ARG(skip)};
-    return nnact_launch(ctx, NNACT_K_optim_adam, items, ctx->elem_local,
-                        sizeof args / sizeof args[0], args);
+    /* param and the moments are float32 (checked above): only grad may need
+     * a stand-in, widened once. */
+    nnact_plan p;
+    st = nnact_plan_storage(&p, ctx, NNACT_K_optim_sgd, NULL, 1,
+                            (nnact_operand[]){NNACT_READ(&grad)});
+    return st ? st : nnact_plan_done(&p, step_run(ctx, opt, step, param, grad, state1,
+                                                  state2, skip));
 }

@@ -1,7 +1,6 @@
 /* Storage types: names and sizes, the host's float <-> half conversions
  * (round to nearest even, overflow to +-inf, NaN kept), and the device-side
- * widening to float32 that lets every float32 kernel serve F16 tensors
- * (nnact_as_f32 / nnact_f32_done, with the kernels of cl/convert.cl). */
+ * conversion between them (cl/convert.cl) that plan.c's stand-ins use. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -23,14 +22,6 @@ size_t nnact_dtype_size(nnact_dtype dtype)
     case NNACT_F16: return 2;
     }
     return 0;
-}
-
-nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn)
-{
-    if (nnact_dtype_size(dtype))
-        return NNACT_OK;
-    return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: dtype %d is not a storage type "
-                      "(NNACT_F32 or NNACT_F16)", fn, (int)dtype);
 }
 
 uint16_t nnact_float_to_half(float f)
@@ -103,86 +94,6 @@ nnact_status nnact_convert(nnact_ctx *ctx, const nnact_tensor *src, nnact_tensor
     cl_ulong so = src->offset, dso = dst->offset;
     nnact_arg args[] = {NNACT_ARG(src->buf), NNACT_ARG(so), NNACT_ARG(dst->buf),
                         NNACT_ARG(dso), NNACT_ARG(n)};
-    return nnact_launch(ctx, k, nnact_elementwise_items(n), ctx->elem_local,
+    return nnact_launch(ctx, k, NNACT_F32, nnact_elementwise_items(n), ctx->elem_local,
                         sizeof args / sizeof args[0], args);
-}
-
-void nnact_f32_frame_init(nnact_f32_frame *f, nnact_ctx *ctx)
-{
-    memset(f, 0, sizeof *f);
-    f->ctx = ctx;
-    f->base = ctx->f32_slots_used; /* a nested frame takes the slots after ours */
-}
-
-nnact_status nnact_as_f32(nnact_f32_frame *f, const nnact_tensor *t, int use,
-                          const nnact_tensor **view)
-{
-    *view = t;
-    if (!t || t->dtype == NNACT_F32)
-        return NNACT_OK;
-    /* The same tensor twice (in place: y == x) shares one float32 copy. */
-    for (size_t i = 0; i < f->n; i++)
-        if (f->orig[i] == t) {
-            f->use[i] |= use;
-            *view = &f->tmp[i];
-            return NNACT_OK;
-        }
-    if (f->base + f->n == NNACT_F32_SLOTS) {
-        f->ctx->f32_slots_used = f->base;
-        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: more than %d F16 tensors in "
-                          "one call", NNACT_F32_SLOTS);
-    }
-    const size_t i = f->n;
-    nnact_tensor *w = &f->tmp[i];
-    *w = (nnact_tensor){f->ctx, NULL, 0, t->rows, t->cols, NNACT_F32};
-    nnact_status st;
-    if (nnact_numel(t) &&
-        (st = nnact_scratch(f->ctx, (nnact_scratch_slot)(NNACT_SCRATCH_F32_0 + f->base + i),
-                            nnact_numel(t) * sizeof(float), &w->buf)) != NNACT_OK) {
-        f->ctx->f32_slots_used = f->base;
-        return st;
-    }
-    if ((use & NNACT_USE_IN) && (st = nnact_convert(f->ctx, t, w)) != NNACT_OK) {
-        f->ctx->f32_slots_used = f->base;
-        return st;
-    }
-    f->orig[i] = t;
-    f->use[i] = use;
-    f->n++;
-    f->ctx->f32_slots_used = f->base + f->n;
-    *view = w;
-    return NNACT_OK;
-}
-
-nnact_status nnact_f32_done(nnact_f32_frame *f, nnact_status st)
-{
-    for (size_t i = 0; i < f->n && st == NNACT_OK; i++)
-        if (f->use[i] & NNACT_USE_OUT)
-            st = nnact_convert(f->ctx, &f->tmp[i], (nnact_tensor *)f->orig[i]);
-    f->ctx->f32_slots_used = f->base;
-    return st;
-}
-
-void nnact_debug_once(nnact_ctx *ctx, unsigned bit, const char *msg)
-{
-    if (!ctx->debug || (ctx->debug_said & (1u << bit)))
-        return;
-    ctx->debug_said |= 1u << bit;
-    fprintf(stderr, "nnact: %s\n", msg);
-}
-
-bool nnact_any_f16(size_t n, const nnact_tensor *const *ts)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ts[i] && ts[i]->dtype == NNACT_F16)
-            return true;
-    return false;
-}
-
-bool nnact_all_f16(size_t n, const nnact_tensor *const *ts)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ts[i] && ts[i]->dtype != NNACT_F16)
-            return false;
-    return true;
 }

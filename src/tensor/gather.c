@@ -29,6 +29,33 @@ static nnact_status staging_slot(nnact_ctx *ctx, size_t n, unsigned *slot, const
     return NNACT_OK;
 }
 
+/* The indices uploaded without a wait, then the gather (float32). */
+static nnact_status gather_run(nnact_ctx *ctx, nnact_tensor *dst, const nnact_tensor *src,
+                               const size_t *rows, const char *fn)
+{
+    const size_t n = dst->rows;
+    nnact_status st;
+    unsigned s = 0;
+    cl_mem idx;
+    if ((st = staging_slot(ctx, n, &s, fn)) != NNACT_OK ||
+        (st = nnact_scratch(ctx, NNACT_SCRATCH_INDEX, n * sizeof(cl_ulong), &idx)) != NNACT_OK)
+        return st;
+    for (size_t r = 0; r < n; r++)
+        ctx->staging[s].host[r] = rows[r];
+    cl_int err = clEnqueueWriteBuffer(ctx->queue, idx, CL_FALSE, 0, n * sizeof(cl_ulong),
+                                      ctx->staging[s].host, 0, NULL, &ctx->staging[s].uploaded);
+    if (err != CL_SUCCESS) {
+        ctx->staging[s].uploaded = NULL;
+        return nnact_fail_cl(err, "nnact_tensor_gather_rows: uploading the indices");
+    }
+    cl_ulong so = src->offset, dso = dst->offset, nr = n, nc = dst->cols;
+    nnact_arg args[] = {NNACT_ARG(src->buf), NNACT_ARG(so), NNACT_ARG(idx),
+                        NNACT_ARG(dst->buf), NNACT_ARG(dso), NNACT_ARG(nr), NNACT_ARG(nc)};
+    return nnact_launch(ctx, NNACT_K_gather_rows, NNACT_F32,
+                        n * nnact_elementwise_items(dst->cols), ctx->elem_local,
+                        sizeof args / sizeof args[0], args);
+}
+
 nnact_status nnact_tensor_gather_rows(nnact_tensor *dst, const nnact_tensor *src,
                                       const size_t *rows)
 {
@@ -51,34 +78,11 @@ nnact_status nnact_tensor_gather_rows(nnact_tensor *dst, const nnact_tensor *src
                               "rows", fn, r, rows[r], src->rows);
     if (!n || !dst->cols)
         return NNACT_OK;
-    if (src->dtype != NNACT_F32 || dst->dtype != NNACT_F32) {
-        /* F16: float32 stand-ins (the whole of src is widened: keep data
-         * sets to gather from in the type of the batches). */
-        nnact_f32_frame f;
-        nnact_f32_frame_init(&f, ctx);
-        const nnact_tensor *sv, *dv;
-        if ((st = nnact_as_f32(&f, src, NNACT_USE_IN, &sv)) != NNACT_OK ||
-            (st = nnact_as_f32(&f, dst, NNACT_USE_OUT, &dv)) != NNACT_OK)
-            return st;
-        return nnact_f32_done(&f, nnact_tensor_gather_rows((nnact_tensor *)dv, sv, rows));
-    }
-    unsigned s = 0;
-    cl_mem idx;
-    if ((st = staging_slot(ctx, n, &s, fn)) != NNACT_OK ||
-        (st = nnact_scratch(ctx, NNACT_SCRATCH_INDEX, n * sizeof(cl_ulong), &idx)) != NNACT_OK)
-        return st;
-    for (size_t r = 0; r < n; r++)
-        ctx->staging[s].host[r] = rows[r];
-    cl_int err = clEnqueueWriteBuffer(ctx->queue, idx, CL_FALSE, 0, n * sizeof(cl_ulong),
-                                      ctx->staging[s].host, 0, NULL, &ctx->staging[s].uploaded);
-    if (err != CL_SUCCESS) {
-        ctx->staging[s].uploaded = NULL;
-        return nnact_fail_cl(err, "nnact_tensor_gather_rows: uploading the indices");
-    }
-    cl_ulong so = src->offset, dso = dst->offset, nr = n, nc = dst->cols;
-    nnact_arg args[] = {NNACT_ARG(src->buf), NNACT_ARG(so), NNACT_ARG(idx),
-                        NNACT_ARG(dst->buf), NNACT_ARG(dso), NNACT_ARG(nr), NNACT_ARG(nc)};
-    return nnact_launch(ctx, NNACT_K_gather_rows, n * nnact_elementwise_items(dst->cols),
-                        ctx->elem_local,
-                        sizeof args / sizeof args[0], args);
+    /* F16: float32 stand-ins (the whole of src is widened: keep data sets to
+     * gather from in the type of the batches). */
+    nnact_plan p;
+    st = nnact_plan_storage(&p, ctx, NNACT_K_gather_rows, NULL, 2,
+                            (nnact_operand[]){NNACT_READ(&src), NNACT_WRITE(&dst)});
+    return st ? st : nnact_plan_done(&p, gather_run(ctx, dst, src, rows, fn));
 }
+

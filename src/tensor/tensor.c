@@ -233,26 +233,6 @@ size_t nnact_tensor_cols(const nnact_tensor *t) { return t ? t->cols : 0; }
 cl_mem nnact_tensor_buffer(const nnact_tensor *t) { return t ? t->buf : NULL; }
 size_t nnact_tensor_offset(const nnact_tensor *t) { return t ? t->offset : 0; }
 
-nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
-                                const char *fn, const char *name)
-{
-    if (!t)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL", fn, name);
-    if (t->ctx != ctx)
-        return nnact_fail(NNACT_ERR_INVALID_ARG,
-                          "%s: %s belongs to another context than ctx", fn, name);
-    return NNACT_OK;
-}
-
-nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
-                                    const nnact_tensor *b, const char *bn, const char *fn)
-{
-    if (a->rows == b->rows && a->cols == b->cols)
-        return NNACT_OK;
-    return nnact_fail(NNACT_ERR_SHAPE, "%s: %s is %zux%zu but %s is %zux%zu", fn, an,
-                      a->rows, a->cols, bn, b->rows, b->cols);
-}
-
 nnact_status nnact_tensor_fill(nnact_tensor *t, float value)
 {
     if (!t)
