@@ -60,13 +60,6 @@ static void label(char *buf, size_t cap, const nnact_act *a, const char *what, f
                  (double)a->alpha, (double)a->beta, what);
 }
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
 /* Where a device without CL_FP_DENORM may have flushed x (xf[i] differs),
  * the reference at xf is accepted too. */
 static void or_flushed(const nnact_act *a, int bwd, size_t n, const float *x,
@@ -93,7 +86,7 @@ static void check_act(const nnact_act *a, size_t rows, size_t cols, const float 
 {
     const size_t n = rows * cols;
     char op[160];
-    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
+    long double *ref = tu_xmalloc(n * sizeof *ref), *tol = tu_xmalloc(n * sizeof *tol);
 
     nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
     TU_OK(nnact_act_forward(tu_ctx, a, tx, ty));
@@ -147,7 +140,7 @@ START_TEST(random_inputs)
     const int c = _i / N_SHAPES, s = _i % N_SHAPES;
     const size_t rows = shapes[s][0], cols = shapes[s][1], n = rows * cols;
     const nnact_act a = make_act(c);
-    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
+    float *x = tu_xmalloc(n * sizeof *x), *dy = tu_xmalloc(n * sizeof *dy);
     static const float scales[] = {1.0f, 10.0f, 100.0f};
     for (int k = 0; k < 3; k++) {
         tu_random(x, n, scales[k], 100u * (uint64_t)_i + (uint64_t)k);
@@ -316,7 +309,7 @@ static view view_make(size_t off, size_t n, const float *vals)
 {
     view v = {NULL, off, n, NULL};
     const size_t total = off + n + VIEW_PAD;
-    float *h = xmalloc(total * sizeof *h);
+    float *h = tu_xmalloc(total * sizeof *h);
     for (size_t i = 0; i < total; i++)
         h[i] = view_sentinel;
     if (vals)
@@ -340,7 +333,7 @@ static view view_make(size_t off, size_t n, const float *vals)
 static float *view_read(const view *v, const char *what)
 {
     const size_t total = v->off + v->n + VIEW_PAD;
-    float *h = xmalloc(total * sizeof *h);
+    float *h = tu_xmalloc(total * sizeof *h);
     ck_assert_int_eq(clEnqueueReadBuffer(nnact_ctx_queue(tu_ctx), v->buf, CL_TRUE, 0,
                                          total * sizeof *h, h, 0, NULL, NULL), CL_SUCCESS);
     for (size_t i = 0; i < total; i++)
@@ -369,8 +362,8 @@ START_TEST(views_at_offsets)
     for (size_t si = 0; si < sizeof view_sizes / sizeof view_sizes[0]; si++)
         for (size_t oi = 0; oi < no; oi++) {
             const size_t n = view_sizes[si], *off = view_offsets[oi];
-            float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
-            long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
+            float *x = tu_xmalloc(n * sizeof *x), *dy = tu_xmalloc(n * sizeof *dy);
+            long double *ref = tu_xmalloc(n * sizeof *ref), *tol = tu_xmalloc(n * sizeof *tol);
             tu_random(x, n, 10.0f, 7000u + 10u * si + oi);
             tu_random(dy, n, 1.0f, 8000u + 10u * si + oi);
             view vx = view_make(off[0], n, x), vy = view_make(off[1], n, NULL);
@@ -526,19 +519,12 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("act");
-    TCase *tc = tcase_create("device");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, random_inputs, 0, N_CASES * N_SHAPES);
-    tcase_add_loop_test(tc, edge_values, 0, N_CASES);
-    tcase_add_loop_test(tc, views_at_offsets, 0, N_CASES);
-    tcase_add_test(tc, bad_parameters);
-    suite_add_tcase(s, tc);
-    TCase *nm = tcase_create("names");
-    tcase_add_test(nm, names_round_trip);
-    tcase_add_test(nm, names_defaults_and_aliases);
-    tcase_add_test(nm, names_unknown);
-    suite_add_tcase(s, nm);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"device", TU_CONTEXT, 120, {{random_inputs, N_CASES * N_SHAPES},
+            {edge_values, N_CASES}, {views_at_offsets, N_CASES}, {bad_parameters, 1}}},
+        {"names", 0, 0, {{names_round_trip, 1}, {names_defaults_and_aliases, 1},
+            {names_unknown, 1}}},
+    };
+    return tu_run_cases("act", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

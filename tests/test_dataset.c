@@ -285,15 +285,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("dataset");
-    TCase *tc = tcase_create("idx");
-    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
-    tcase_add_loop_test(tc, loads_good_set, 0, 3);
-    tcase_add_test(tc, prefers_gzip);
-    tcase_add_test(tc, rejects_bad_sets);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("spiral");
-    tcase_add_test(tc, spiral_shape_and_determinism);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"idx", TU_TMPDIR, 0, {{loads_good_set, 3}, {prefers_gzip, 1}, {rejects_bad_sets, 1}}},
+        {"spiral", 0, 0, {{spiral_shape_and_determinism, 1}}},
+    };
+    return tu_run_cases("dataset", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -258,18 +258,12 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("dense");
-    TCase *tc = tcase_create("gemm");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, gemm_shapes, 0, 16);
-    tcase_add_test(tc, gemm_mlp_shapes_and_beta);
-    tcase_add_test(tc, gemm_errors_and_empty);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("dense");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, dense_each_activation, 0, NNACT_ACT_COUNT);
-    tcase_add_test(tc, dense_minimal_and_errors);
-    tcase_add_test(tc, dense_empty_batch);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"gemm", TU_CONTEXT, 0, {{gemm_shapes, 16}, {gemm_mlp_shapes_and_beta, 1},
+            {gemm_errors_and_empty, 1}}},
+        {"dense", TU_CONTEXT, 0, {{dense_each_activation, NNACT_ACT_COUNT},
+            {dense_minimal_and_errors, 1}, {dense_empty_batch, 1}}},
+    };
+    return tu_run_cases("dense", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -616,32 +616,16 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("errors");
-    TCase *tc = tcase_create("status");
-    tcase_add_test(tc, status_strings);
-    tcase_add_test(tc, last_error_per_thread);
-    tcase_add_test(tc, destroy_and_getters_accept_null);
-    tcase_add_test(tc, act_names);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("devices");
-    tcase_add_test(tc, devices_args);
-    tcase_add_test(tc, device_select_errors);
-    tcase_add_test(tc, device_env_not_found);
-    tcase_add_test(tc, ctx_create_errors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("context");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, ctx_from_queue_out_null);
-    tcase_add_test(tc, tensor_create_errors);
-    tcase_add_test(tc, tensor_wrap_errors);
-    tcase_add_test(tc, tensor_copy_errors);
-    tcase_add_test(tc, act_forward_errors);
-    tcase_add_test(tc, act_backward_errors);
-    tcase_add_test(tc, softmax_errors);
-    tcase_add_test(tc, prelu_errors);
-    tcase_add_test(tc, foreign_tensors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"status", 0, 0, {{status_strings, 1}, {last_error_per_thread, 1},
+            {destroy_and_getters_accept_null, 1}, {act_names, 1}}},
+        {"devices", 0, 0, {{devices_args, 1}, {device_select_errors, 1},
+            {device_env_not_found, 1}, {ctx_create_errors, 1}}},
+        {"context", TU_CONTEXT, 0, {{ctx_from_queue_out_null, 1}, {tensor_create_errors, 1},
+            {tensor_wrap_errors, 1}, {tensor_copy_errors, 1}, {act_forward_errors, 1},
+            {act_backward_errors, 1}, {softmax_errors, 1}, {prelu_errors, 1},
+            {foreign_tensors, 1}}},
+    };
+    return tu_run_cases("errors", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -724,31 +724,16 @@ START_TEST(loss_scaler_skip_halve_grow)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
-    Suite *s = suite_create("f16");
-    TCase *host = tcase_create("host");
-    tcase_add_test(host, host_round_trip_all_halves);
-    tcase_add_test(host, host_rounding_boundaries);
-    suite_add_tcase(s, host);
-    TCase *dev = tcase_create("device");
-    tcase_add_checked_fixture(dev, tu_setup, tu_teardown);
-    tcase_set_timeout(dev, 600);
-    tcase_add_test(dev, device_matches_host_conversion);
-    tcase_add_loop_test(dev, act_random, 0, N_CASES);
-    tcase_add_loop_test(dev, act_edges, 0, N_CASES);
-    tcase_add_test(dev, overflow_to_inf);
-    tcase_add_test(dev, softmax_rows);
-    tcase_add_test(dev, mixed_calls);
-    tcase_add_test(dev, view_at_odd_offset);
-    tcase_add_test(dev, bad_dtype_and_short_buffer);
-    tcase_add_test(dev, losses_f16);
-    tcase_add_test(dev, gemm_and_dense_f16);
-    tcase_add_test(dev, optimizer_f16_grad);
-    tcase_add_test(dev, mlp_f16_storage_trains);
-    tcase_add_test(dev, loss_scaler_skip_halve_grow);
-    suite_add_tcase(s, dev);
-    return s;
+    const tu_case suite_cases[] = {
+        {"host", 0, 0, {{host_round_trip_all_halves, 1}, {host_rounding_boundaries, 1}}},
+        {"device", TU_CONTEXT, 600, {{device_matches_host_conversion, 1}, {act_random, N_CASES},
+            {act_edges, N_CASES}, {overflow_to_inf, 1}, {softmax_rows, 1}, {mixed_calls, 1},
+            {view_at_odd_offset, 1}, {bad_dtype_and_short_buffer, 1}, {losses_f16, 1},
+            {gemm_and_dense_f16, 1}, {optimizer_f16_grad, 1}, {mlp_f16_storage_trains, 1},
+            {loss_scaler_skip_halve_grow, 1}}},
+    };
+    return tu_run_cases("f16", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }
-
-int main(void) { return tu_run(suite()); }

@@ -259,12 +259,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("hostile");
-    TCase *tc = tcase_create("files");
-    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, hostile_files, 0, F_COUNT * M_COUNT);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"files", TU_TMPDIR | TU_CONTEXT, 300, {{hostile_files, F_COUNT * M_COUNT}}},
+    };
+    return tu_run_cases("hostile", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -406,18 +406,14 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("idx");
-    TCase *tc = tcase_create("idx");
-    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
-    tcase_add_loop_test(tc, reads_1d_labels, 0, 2);
-    tcase_add_loop_test(tc, reads_3d_images, 0, 2);
-    tcase_add_loop_test(tc, reads_large_dims_4d_and_empty, 0, 2);
-    tcase_add_loop_test(tc, rejects_malformed_files, 0, 2);
-    tcase_add_test(tc, rejects_damaged_gzip);
-    tcase_add_test(tc, missing_file_and_null_arguments);
-    tcase_add_test(tc, gzip_members_trailer_and_trailing_bytes);
-    tcase_add_loop_test(tc, huge_claims_rejected_before_allocating, 0, 2);
-    tcase_add_test(tc, gzip_buffer_grows_as_data_arrives);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"idx", TU_TMPDIR, 0, {{reads_1d_labels, 2}, {reads_3d_images, 2},
+            {reads_large_dims_4d_and_empty, 2}, {rejects_malformed_files, 2},
+            {rejects_damaged_gzip, 1}, {missing_file_and_null_arguments, 1},
+            {gzip_members_trailer_and_trailing_bytes, 1},
+            {huge_claims_rejected_before_allocating, 2},
+            {gzip_buffer_grows_as_data_arrives, 1}}},
+    };
+    return tu_run_cases("idx", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

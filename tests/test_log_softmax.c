@@ -7,134 +7,32 @@
  * among -inf rows, which a max that skips NaN would miss); single columns
  * (y = 0); in place and through nnact_act_* with NNACT_ACT_LOG_SOFTMAX,
  * bit for bit; zero-sized tensors; bad temperatures. */
-#include "refcheck.h"
+#include "rowcheck.h"
 
 #include <float.h>
 #include <stdio.h>
 
-static void *xmalloc(size_t n)
+static long double probability(float y)
 {
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
+    return expl((long double)y);
 }
 
-/* Forward and backward against the reference (backward at the device's y),
- * then through nnact_act_* and in place, bit for bit. Returns y (malloc'd). */
-static float *check_lsm(size_t rows, size_t cols, float T, const float *x, const float *dy,
-                        const char *what)
-{
-    const size_t n = rows * cols;
-    char op[160];
-    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
-
-    nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_log_softmax_forward(tu_ctx, T, tx, ty));
-    float *y = tu_read(ty);
-    ref_log_softmax_forward(x, rows, cols, T, ref, tol);
-    snprintf(op, sizeof op, "log_softmax forward T %g (%s)", (double)T, what);
-    rc_check(op, rows, cols, x, NULL, y, ref, tol);
-
-    nnact_tensor *tdy = tu_tensor(rows, cols, dy), *tdx = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_log_softmax_backward(tu_ctx, T, ty, tdy, tdx));
-    float *dx = tu_read(tdx);
-    ref_log_softmax_backward(y, dy, rows, cols, T, ref, tol);
-    snprintf(op, sizeof op, "log_softmax backward T %g (%s)", (double)T, what);
-    rc_check(op, rows, cols, y, dy, dx, ref, tol);
-
-    nnact_act act;
-    TU_OK(nnact_act_from_name("log_softmax", &act));
-    ck_assert_int_eq(act.kind, NNACT_ACT_LOG_SOFTMAX);
-    act.alpha = T;
-    nnact_tensor *ty2 = tu_tensor(rows, cols, NULL), *tdx2 = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_act_forward(tu_ctx, &act, tx, ty2));
-    TU_OK(nnact_act_backward(tu_ctx, &act, NULL, ty, tdy, tdx2));
-    float *y2 = tu_read(ty2), *dx2 = tu_read(tdx2);
-    snprintf(op, sizeof op, "log_softmax %zux%zu T %g (%s) via nnact_act_forward", rows,
-             cols, (double)T, what);
-    rc_same_bits(op, n, y, y2);
-    snprintf(op, sizeof op, "log_softmax %zux%zu T %g (%s) via nnact_act_backward", rows,
-             cols, (double)T, what);
-    rc_same_bits(op, n, dx, dx2);
-    free(y2);
-    free(dx2);
-
-    /* In place: y aliasing x, then dx aliasing dy, and dx aliasing y. */
-    nnact_tensor *txy = tu_tensor(rows, cols, x), *tg = tu_tensor(rows, cols, dy);
-    TU_OK(nnact_log_softmax_forward(tu_ctx, T, txy, txy));
-    TU_OK(nnact_log_softmax_backward(tu_ctx, T, txy, tg, tg));
-    y2 = tu_read(txy);
-    dx2 = tu_read(tg);
-    snprintf(op, sizeof op, "log_softmax %zux%zu T %g (%s) forward in place", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, y, y2);
-    snprintf(op, sizeof op, "log_softmax %zux%zu T %g (%s) backward dx = dy", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, dx, dx2);
-    free(dx2);
-    TU_OK(nnact_log_softmax_backward(tu_ctx, T, txy, tdy, txy));
-    dx2 = tu_read(txy);
-    snprintf(op, sizeof op, "log_softmax %zux%zu T %g (%s) backward dx = y", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, dx, dx2);
-    free(y2);
-    free(dx2);
-
-    nnact_tensor *all[] = {tx, ty, tdy, tdx, ty2, tdx2, txy, tg};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        nnact_tensor_destroy(all[i]);
-    free(dx);
-    free(ref);
-    free(tol);
-    return y;
-}
-
-/* sum e^y = 1 for rows with a finite max. */
-static void check_prob_sums(const float *y, const float *x, size_t rows, size_t cols)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float m = -INFINITY;
-        int bad = 0;
-        for (size_t j = 0; j < cols; j++) {
-            bad |= isnan(x[r * cols + j]) || x[r * cols + j] == INFINITY;
-            m = fmaxf(m, x[r * cols + j]);
-        }
-        if (bad || m == -INFINITY)
-            continue;
-        long double s = 0;
-        for (size_t j = 0; j < cols; j++)
-            s += expl((long double)y[r * cols + j]);
-        if (!(fabsl(s - 1.0L) <= 1e-6L))
-            ck_abort_msg("log_softmax %zux%zu: row %zu: sum e^y = %.12Lg", rows, cols, r, s);
-    }
-}
-
-static const size_t shapes[][2] = {{1, 1},     {3, 7},     {257, 129}, {1000, 1},
-                                   {64, 1000}, {5, 4099}, {1, 100000}};
-#define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
+static const row_op log_softmax = {
+    .name = "log_softmax",
+    .kind = NNACT_ACT_LOG_SOFTMAX,
+    .forward = nnact_log_softmax_forward,
+    .backward = nnact_log_softmax_backward,
+    .ref_forward = ref_log_softmax_forward,
+    .ref_backward = ref_log_softmax_backward,
+    .probability = probability,
+    .single_column_y = 0.0f,
+    .seed_stride = 7000,
+    .backward_into_y = true,
+};
 
 START_TEST(random_rows)
 {
-    const size_t rows = shapes[_i][0], cols = shapes[_i][1], n = rows * cols;
-    static const float scales[] = {1.0f, 10.0f, 100.0f}, temps[] = {0.5f, 1.0f, 2.5f};
-    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
-    for (int s = 0; s < 3; s++)
-        for (int t = 0; t < 3; t++) {
-            const uint64_t seed = 7000u * (uint64_t)_i + 10u * (uint64_t)s + (uint64_t)t;
-            tu_random(x, n, scales[s], seed);
-            tu_random(dy, n, 1.0f, seed + 500u);
-            char what[32];
-            snprintf(what, sizeof what, "scale %g", (double)scales[s]);
-            float *y = check_lsm(rows, cols, temps[t], x, dy, what);
-            check_prob_sums(y, x, rows, cols);
-            if (cols == 1)
-                for (size_t r = 0; r < rows; r++)
-                    ck_assert_msg(y[r] == 0.0f, "log_softmax %zux1: row %zu gives %.9g, "
-                                  "want 0", rows, r, (double)y[r]);
-            free(y);
-        }
-    free(x);
-    free(dy);
+    check_row_op_random(&log_softmax, _i);
 }
 END_TEST
 
@@ -149,8 +47,8 @@ START_TEST(shift_invariance)
         x[i] = roundf(x[i] * 256.0f) / 256.0f;
         xs[i] = x[i] + 64.0f;
     }
-    float *y = check_lsm(R, C, 1.0f, x, dy, "shift base");
-    float *ys = check_lsm(R, C, 1.0f, xs, dy, "shifted by 64");
+    float *y = check_row_op(&log_softmax, R, C, 1.0f, x, dy, "shift base");
+    float *ys = check_row_op(&log_softmax, R, C, 1.0f, xs, dy, "shifted by 64");
     rc_same_bits("log_softmax(x + 64) vs log_softmax(x)", R * C, y, ys);
     free(ys);
     free(y);
@@ -197,8 +95,8 @@ START_TEST(special_rows)
 
     for (int t = 0; t < 3; t++) {
         const float T = t == 0 ? 0.5f : t == 1 ? 1.0f : 2.5f;
-        float *y = check_lsm(R, C, T, x, dy, "special rows");
-        check_prob_sums(y, x, R, C);
+        float *y = check_row_op(&log_softmax, R, C, T, x, dy, "special rows");
+        check_row_op_sums(&log_softmax, y, x, R, C, T);
         for (size_t j = 0; j < cols; j++) {
 #define WANT(r, cond, what)                                                            \
     if (!(cond))                                                                       \
@@ -230,7 +128,7 @@ START_TEST(single_column)
     const size_t n = sizeof x / sizeof x[0];
     float dy[sizeof x / sizeof x[0]];
     tu_random(dy, n, 1.0f, 5);
-    float *y = check_lsm(n, 1, 1.0f, x, dy, "single column");
+    float *y = check_row_op(&log_softmax, n, 1, 1.0f, x, dy, "single column");
     for (size_t i = 0; i < n; i++) {
         const float want = isnan(x[i]) || x[i] == INFINITY ? NAN
                            : x[i] == -INFINITY            ? -INFINITY
@@ -249,7 +147,7 @@ START_TEST(tiny_probabilities)
 {
     const float x[] = {0.0f, -1000.0f, -87.5f, -200.25f};
     const float dy[] = {1.0f, -2.0f, 0.5f, 0.25f};
-    float *y = check_lsm(1, 4, 1.0f, x, dy, "tiny probabilities");
+    float *y = check_row_op(&log_softmax, 1, 4, 1.0f, x, dy, "tiny probabilities");
     ck_assert_msg(y[1] > -1000.001f && y[1] < -999.999f, "y[1] = %.9g", (double)y[1]);
     free(y);
 }
@@ -296,16 +194,11 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("log_softmax");
-    TCase *tc = tcase_create("device");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, random_rows, 0, N_SHAPES);
-    tcase_add_test(tc, shift_invariance);
-    tcase_add_test(tc, special_rows);
-    tcase_add_test(tc, single_column);
-    tcase_add_test(tc, tiny_probabilities);
-    tcase_add_test(tc, zero_sized_and_bad_temperature);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"device", TU_CONTEXT, 120, {{random_rows, ROW_OP_SHAPES}, {shift_invariance, 1},
+            {special_rows, 1}, {single_column, 1}, {tiny_probabilities, 1},
+            {zero_sized_and_bad_temperature, 1}}},
+    };
+    return tu_run_cases("log_softmax", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

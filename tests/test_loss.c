@@ -999,29 +999,15 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("loss");
-    TCase *tc = tcase_create("values");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, random_problems, 0, 2 * NNACT_LOSS_COUNT);
-    tcase_add_loop_test(tc, labels_equal_one_hot, 0, NNACT_LOSS_COUNT);
-    tcase_add_test(tc, softmax_cce_long_row);
-    tcase_add_test(tc, extreme_logits);
-    tcase_add_test(tc, softmax_cce_nan_rows);
-    tcase_add_test(tc, clipped_probabilities);
-    tcase_add_test(tc, views_at_offsets);
-    tcase_add_loop_test(tc, accumulate_matches_eval, 0, 2 * NNACT_LOSS_COUNT);
-    tcase_add_test(tc, nll_rules);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("errors");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, bad_labels);
-    tcase_add_test(tc, shape_errors);
-    tcase_add_test(tc, accumulate_errors);
-    tcase_add_test(tc, parameter_errors);
-    tcase_add_test(tc, names);
-    tcase_add_test(tc, zero_rows);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"values", TU_CONTEXT, 120, {{random_problems, 2 * NNACT_LOSS_COUNT},
+            {labels_equal_one_hot, NNACT_LOSS_COUNT}, {softmax_cce_long_row, 1},
+            {extreme_logits, 1}, {softmax_cce_nan_rows, 1}, {clipped_probabilities, 1},
+            {views_at_offsets, 1}, {accumulate_matches_eval, 2 * NNACT_LOSS_COUNT},
+            {nll_rules, 1}}},
+        {"errors", TU_CONTEXT, 120, {{bad_labels, 1}, {shape_errors, 1}, {accumulate_errors, 1},
+            {parameter_errors, 1}, {names, 1}, {zero_rows, 1}}},
+    };
+    return tu_run_cases("loss", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -1168,42 +1168,20 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("mlp");
-    TCase *tc = tcase_create("gradients");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, gradient_matches_finite_differences, 0, 6);
-    tcase_add_test(tc, forward_matches_host_double);
-    tcase_add_test(tc, apply_sgd_updates_every_parameter);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("training");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, spiral_reaches_high_accuracy);
-    tcase_add_test(tc, spiral_log_softmax_nll);
-    tcase_add_test(tc, seed_determines_weights);
-    tcase_add_test(tc, training_is_bit_reproducible);
-    tcase_add_test(tc, accumulated_steps_match_read_back_steps);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("files");
-    tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, save_load_round_trip);
-    tcase_add_test(tc, activation_parameters_round_trip);
-    tcase_add_test(tc, load_rejects_every_truncation);
-    tcase_add_test(tc, load_rejects_every_flipped_byte);
-    tcase_add_test(tc, load_rejects_crafted_headers);
-    tcase_add_test(tc, save_refuses_non_finite_parameters);
-    tcase_add_test(tc, save_removes_stale_temporary_files);
-    tcase_add_test(tc, save_keeps_mode_and_honours_umask);
-    tcase_add_test(tc, load_rejects_missing_empty_and_foreign_files);
-    tcase_add_test(tc, save_and_load_errors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("errors");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, create_errors);
-    tcase_add_test(tc, run_errors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"gradients", TU_CONTEXT, 0, {{gradient_matches_finite_differences, 6},
+            {forward_matches_host_double, 1}, {apply_sgd_updates_every_parameter, 1}}},
+        {"training", TU_CONTEXT, 0, {{spiral_reaches_high_accuracy, 1},
+            {spiral_log_softmax_nll, 1}, {seed_determines_weights, 1},
+            {training_is_bit_reproducible, 1}, {accumulated_steps_match_read_back_steps, 1}}},
+        {"files", TU_TMPDIR | TU_CONTEXT, 0, {{save_load_round_trip, 1},
+            {activation_parameters_round_trip, 1}, {load_rejects_every_truncation, 1},
+            {load_rejects_every_flipped_byte, 1}, {load_rejects_crafted_headers, 1},
+            {save_refuses_non_finite_parameters, 1}, {save_removes_stale_temporary_files, 1},
+            {save_keeps_mode_and_honours_umask, 1},
+            {load_rejects_missing_empty_and_foreign_files, 1}, {save_and_load_errors, 1}}},
+        {"errors", TU_CONTEXT, 0, {{create_errors, 1}, {run_errors, 1}}},
+    };
+    return tu_run_cases("mlp", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -557,20 +557,11 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("optim");
-    TCase *tc = tcase_create("steps");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, steps_match_reference, 0, N_CASES);
-    tcase_add_test(tc, views_at_offsets);
-    tcase_add_test(tc, special_steps);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("api");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, errors);
-    tcase_add_test(tc, names_and_presets);
-    tcase_add_test(tc, tensor_fill);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"steps", TU_CONTEXT, 120, {{steps_match_reference, N_CASES}, {views_at_offsets, 1},
+            {special_steps, 1}}},
+        {"api", TU_CONTEXT, 120, {{errors, 1}, {names_and_presets, 1}, {tensor_fill, 1}}},
+    };
+    return tu_run_cases("optim", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -8,13 +8,6 @@
 #include <float.h>
 #include <stdio.h>
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
 static const size_t shapes[][2] = {{1, 1},   {3, 7},   {257, 129}, {1000, 13},
                                    {0, 5},   {4000, 50}, {20000, 1}};
 #define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
@@ -52,8 +45,8 @@ static void check_run(const char *what, size_t rows, size_t cols, const float *x
                       const float *dy, const float *alpha, size_t na, const run *r)
 {
     const size_t n = rows * cols;
-    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
-    long double *dref = xmalloc(na * sizeof *dref), *dtol = xmalloc(na * sizeof *dtol);
+    long double *ref = tu_xmalloc(n * sizeof *ref), *tol = tu_xmalloc(n * sizeof *tol);
+    long double *dref = tu_xmalloc(na * sizeof *dref), *dtol = tu_xmalloc(na * sizeof *dtol);
     char op[128];
 
     ref_prelu_forward(x, rows, cols, alpha, na, ref);
@@ -86,8 +79,8 @@ START_TEST(random_inputs)
 {
     const size_t rows = shapes[_i / 2][0], cols = shapes[_i / 2][1], n = rows * cols;
     const size_t na = _i % 2 ? cols : 1;
-    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
-    float *alpha = xmalloc(na * sizeof *alpha);
+    float *x = tu_xmalloc(n * sizeof *x), *dy = tu_xmalloc(n * sizeof *dy);
+    float *alpha = tu_xmalloc(na * sizeof *alpha);
     tu_random(x, n, 3.0f, 10u + (uint64_t)_i);
     tu_random(dy, n, 1.0f, 40u + (uint64_t)_i);
     tu_random(alpha, na, 0.5f, 70u + (uint64_t)_i);
@@ -186,13 +179,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("prelu");
-    TCase *tc = tcase_create("device");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, random_inputs, 0, 2 * N_SHAPES);
-    tcase_add_test(tc, nan_propagates);
-    tcase_add_test(tc, hand_values);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"device", TU_CONTEXT, 120, {{random_inputs, 2 * N_SHAPES}, {nan_propagates, 1},
+            {hand_values, 1}}},
+    };
+    return tu_run_cases("prelu", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

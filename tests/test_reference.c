@@ -592,24 +592,14 @@ int main(void)
         printf("long double has no extended precision here (valgrind?): skipped\n");
         return 77;
     }
-    Suite *s = suite_create("reference");
-    TCase *tc = tcase_create("activations");
-    tcase_add_loop_test(tc, derivative_vs_finite_differences, 0, N_ACTS);
-    tcase_add_loop_test(tc, backward_consistent_with_derivative, 0, N_ACTS);
-    tcase_add_test(tc, hand_values);
-    tcase_add_test(tc, hand_values_modern);
-    tcase_add_test(tc, limits);
-    tcase_add_test(tc, nan_rules);
-    tcase_add_test(tc, tolerances);
-    suite_add_tcase(s, tc);
-    TCase *sm = tcase_create("softmax");
-    tcase_add_test(sm, softmax_backward_vs_finite_differences);
-    tcase_add_test(sm, softmax_rules);
-    tcase_add_test(sm, softmax_rounding_term);
-    tcase_add_test(sm, log_softmax_reference);
-    suite_add_tcase(s, sm);
-    TCase *pr = tcase_create("prelu");
-    tcase_add_test(pr, prelu_reference);
-    suite_add_tcase(s, pr);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"activations", 0, 0, {{derivative_vs_finite_differences, N_ACTS},
+            {backward_consistent_with_derivative, N_ACTS}, {hand_values, 1},
+            {hand_values_modern, 1}, {limits, 1}, {nan_rules, 1}, {tolerances, 1}}},
+        {"softmax", 0, 0, {{softmax_backward_vs_finite_differences, 1}, {softmax_rules, 1},
+            {softmax_rounding_term, 1}, {log_softmax_reference, 1}}},
+        {"prelu", 0, 0, {{prelu_reference, 1}}},
+    };
+    return tu_run_cases("reference", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -568,47 +568,21 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("select");
-    TCase *tc = tcase_create("vendor");
-    tcase_add_test(tc, vendor_keywords);
-    tcase_add_test(tc, type_names);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("auto");
-    tcase_add_test(tc, auto_prefers_discrete_gpu_then_memory);
-    tcase_add_test(tc, auto_ranks_types);
-    tcase_add_test(tc, auto_ties_go_to_lower_index);
-    tcase_add_test(tc, empty_selector_is_auto);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("keywords");
-    tcase_add_test(tc, type_keywords);
-    tcase_add_test(tc, vendor_selectors);
-    tcase_add_test(tc, pocl_keyword);
-    tcase_add_test(tc, index_selectors);
-    tcase_add_test(tc, index_out_of_range);
-    tcase_add_test(tc, malformed_indices_are_substrings);
-    tcase_add_test(tc, substring_selectors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("alternatives");
-    tcase_add_test(tc, alternatives_in_order);
-    tcase_add_test(tc, empty_items_are_skipped);
-    tcase_add_test(tc, explanation);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("implementations");
-    tcase_add_test(tc, each_implementation_by_name);
-    tcase_add_test(tc, auto_prefers_cpu_with_native_vectors);
-    tcase_add_test(tc, row_kernel_form_follows_native_vectors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("failures");
-    tcase_add_test(tc, no_match_lists_devices);
-    tcase_add_test(tc, many_devices_message_is_bounded);
-    tcase_add_test(tc, empty_device_list);
-    tcase_add_test(tc, long_selector);
-    tcase_add_test(tc, null_arguments);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"vendor", 0, 0, {{vendor_keywords, 1}, {type_names, 1}}},
+        {"auto", 0, 0, {{auto_prefers_discrete_gpu_then_memory, 1}, {auto_ranks_types, 1},
+            {auto_ties_go_to_lower_index, 1}, {empty_selector_is_auto, 1}}},
+        {"keywords", 0, 0, {{type_keywords, 1}, {vendor_selectors, 1}, {pocl_keyword, 1},
+            {index_selectors, 1}, {index_out_of_range, 1},
+            {malformed_indices_are_substrings, 1}, {substring_selectors, 1}}},
+        {"alternatives", 0, 0, {{alternatives_in_order, 1}, {empty_items_are_skipped, 1},
+            {explanation, 1}}},
+        {"implementations", 0, 0, {{each_implementation_by_name, 1},
+            {auto_prefers_cpu_with_native_vectors, 1},
+            {row_kernel_form_follows_native_vectors, 1}}},
+        {"failures", 0, 0, {{no_match_lists_devices, 1}, {many_devices_message_is_bounded, 1},
+            {empty_device_list, 1}, {long_selector, 1}, {null_arguments, 1}}},
+    };
+    return tu_run_cases("select", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

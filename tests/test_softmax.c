@@ -6,131 +6,31 @@
  * place (y aliasing x, dx aliasing dy) and through nnact_act_forward /
  * nnact_act_backward with NNACT_ACT_SOFTMAX, which must give the same bits;
  * zero-sized tensors. */
-#include "refcheck.h"
+#include "rowcheck.h"
 
 #include <float.h>
 #include <stdio.h>
 
-static void *xmalloc(size_t n)
+static long double probability(float y)
 {
-    void *p = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    return p;
-}
-
-/* Forward of x and backward of dy, checked against the reference (the
- * backward one at the y the device produced); then the same through
- * nnact_act_* and in place, bit for bit. Returns the device y (malloc'd). */
-static float *check_softmax(size_t rows, size_t cols, float T, const float *x,
-                            const float *dy, const char *what)
-{
-    const size_t n = rows * cols;
-    char op[160];
-    long double *ref = xmalloc(n * sizeof *ref), *tol = xmalloc(n * sizeof *tol);
-
-    nnact_tensor *tx = tu_tensor(rows, cols, x), *ty = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_softmax_forward(tu_ctx, T, tx, ty));
-    float *y = tu_read(ty);
-    ref_softmax_forward(x, rows, cols, T, ref, tol);
-    snprintf(op, sizeof op, "softmax forward T %g (%s)", (double)T, what);
-    rc_check(op, rows, cols, x, NULL, y, ref, tol);
-
-    nnact_tensor *tdy = tu_tensor(rows, cols, dy), *tdx = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_softmax_backward(tu_ctx, T, ty, tdy, tdx));
-    float *dx = tu_read(tdx);
-    ref_softmax_backward(y, dy, rows, cols, T, ref, tol);
-    snprintf(op, sizeof op, "softmax backward T %g (%s)", (double)T, what);
-    rc_check(op, rows, cols, y, dy, dx, ref, tol);
-
-    /* Through the generic activation interface, alpha = temperature. */
-    nnact_act act;
-    TU_OK(nnact_act_from_name("softmax", &act));
-    act.alpha = T;
-    nnact_tensor *ty2 = tu_tensor(rows, cols, NULL), *tdx2 = tu_tensor(rows, cols, NULL);
-    TU_OK(nnact_act_forward(tu_ctx, &act, tx, ty2));
-    TU_OK(nnact_act_backward(tu_ctx, &act, NULL, ty, tdy, tdx2));
-    float *y2 = tu_read(ty2), *dx2 = tu_read(tdx2);
-    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) via nnact_act_forward", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, y, y2);
-    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) via nnact_act_backward", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, dx, dx2);
-    free(y2);
-    free(dx2);
-
-    /* In place: y aliasing x, dx aliasing dy. */
-    nnact_tensor *txy = tu_tensor(rows, cols, x), *tg = tu_tensor(rows, cols, dy);
-    TU_OK(nnact_softmax_forward(tu_ctx, T, txy, txy));
-    TU_OK(nnact_softmax_backward(tu_ctx, T, txy, tg, tg));
-    y2 = tu_read(txy);
-    dx2 = tu_read(tg);
-    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) forward in place", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, y, y2);
-    snprintf(op, sizeof op, "softmax %zux%zu T %g (%s) backward in place", rows, cols,
-             (double)T, what);
-    rc_same_bits(op, n, dx, dx2);
-    free(y2);
-    free(dx2);
-
-    nnact_tensor *all[] = {tx, ty, tdy, tdx, ty2, tdx2, txy, tg};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        nnact_tensor_destroy(all[i]);
-    free(dx);
-    free(ref);
-    free(tol);
     return y;
 }
 
-/* Each row with a finite max sums to 1 within a few ulp. */
-static void check_row_sums(const float *y, const float *x, size_t rows, size_t cols,
-                           float T)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float m = -INFINITY;
-        int bad = 0;
-        for (size_t j = 0; j < cols; j++) {
-            bad |= isnan(x[r * cols + j]) || x[r * cols + j] == INFINITY;
-            m = fmaxf(m, x[r * cols + j]);
-        }
-        if (bad || m == -INFINITY)
-            continue;
-        long double s = 0;
-        for (size_t j = 0; j < cols; j++)
-            s += y[r * cols + j];
-        if (!(fabsl(s - 1.0L) <= 1e-6L))
-            ck_abort_msg("softmax %zux%zu T %g: row %zu sums to %.12Lg (want 1 +- 1e-6)", rows,
-                         cols, (double)T, r, s);
-    }
-}
-
-static const size_t shapes[][2] = {{1, 1},    {3, 7},      {257, 129}, {1000, 1},
-                                   {64, 1000}, {5, 4099},  {1, 100000}};
-#define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
+static const row_op softmax = {
+    .name = "softmax",
+    .kind = NNACT_ACT_SOFTMAX,
+    .forward = nnact_softmax_forward,
+    .backward = nnact_softmax_backward,
+    .ref_forward = ref_softmax_forward,
+    .ref_backward = ref_softmax_backward,
+    .probability = probability,
+    .single_column_y = 1.0f,
+    .seed_stride = 1000,
+};
 
 START_TEST(random_rows)
 {
-    const size_t rows = shapes[_i][0], cols = shapes[_i][1], n = rows * cols;
-    static const float scales[] = {1.0f, 10.0f, 100.0f}, temps[] = {0.5f, 1.0f, 2.5f};
-    float *x = xmalloc(n * sizeof *x), *dy = xmalloc(n * sizeof *dy);
-    for (int s = 0; s < 3; s++)
-        for (int t = 0; t < 3; t++) {
-            const uint64_t seed = 1000u * (uint64_t)_i + 10u * (uint64_t)s + (uint64_t)t;
-            tu_random(x, n, scales[s], seed);
-            tu_random(dy, n, 1.0f, seed + 500u);
-            char what[32];
-            snprintf(what, sizeof what, "scale %g", (double)scales[s]);
-            float *y = check_softmax(rows, cols, temps[t], x, dy, what);
-            check_row_sums(y, x, rows, cols, temps[t]);
-            if (cols == 1)
-                for (size_t r = 0; r < rows; r++)
-                    ck_assert_msg(y[r] == 1.0f, "softmax %zux1: row %zu gives %.9g, want 1",
-                                  rows, r, (double)y[r]);
-            free(y);
-        }
-    free(x);
-    free(dy);
+    check_row_op_random(&softmax, _i);
 }
 END_TEST
 
@@ -146,15 +46,15 @@ START_TEST(shift_invariance)
         x[i] = roundf(x[i] * 256.0f) / 256.0f;
         xs[i] = x[i] + 64.0f;
     }
-    float *y = check_softmax(R, C, 1.0f, x, dy, "shift base");
-    float *ys = check_softmax(R, C, 1.0f, xs, dy, "shifted by 64");
+    float *y = check_row_op(&softmax, R, C, 1.0f, x, dy, "shift base");
+    float *ys = check_row_op(&softmax, R, C, 1.0f, xs, dy, "shifted by 64");
     rc_same_bits("softmax(x + 64) vs softmax(x)", R * C, y, ys);
     free(ys);
     /* An inexact shift still meets the bar against its own input. */
     for (size_t i = 0; i < R * C; i++)
         xs[i] = x[i] - 1000.3f;
-    ys = check_softmax(R, C, 2.5f, xs, dy, "shifted by -1000.3");
-    check_row_sums(ys, xs, R, C, 2.5f);
+    ys = check_row_op(&softmax, R, C, 2.5f, xs, dy, "shifted by -1000.3");
+    check_row_op_sums(&softmax, ys, xs, R, C, 2.5f);
     free(ys);
     free(y);
 }
@@ -211,8 +111,8 @@ START_TEST(special_rows)
 
     for (int t = 0; t < 3; t++) {
         const float T = t == 0 ? 0.5f : t == 1 ? 1.0f : 2.5f;
-        float *y = check_softmax(R, C, T, x, dy, "special rows");
-        check_row_sums(y, x, R, C, T);
+        float *y = check_row_op(&softmax, R, C, T, x, dy, "special rows");
+        check_row_op_sums(&softmax, y, x, R, C, T);
         for (size_t j = 0; j < cols; j++) {
 #define WANT(r, cond, what)                                                            \
     if (!(cond))                                                                       \
@@ -257,7 +157,8 @@ START_TEST(special_short_rows)
                 dy[r * cols + j] = 0.25f * (float)(j + 1);
             }
         for (int t = 0; t < 2; t++) {
-            float *y = check_softmax(R, cols, t ? 2.5f : 1.0f, x, dy, "special short rows");
+            float *y = check_row_op(&softmax, R, cols, t ? 2.5f : 1.0f, x, dy,
+                                    "special short rows");
             free(y);
         }
     }
@@ -271,7 +172,7 @@ START_TEST(rows_of_1e30)
     static const size_t lens[] = {1, 2, 3, 7, 16, 17, 100, 1000, 4099};
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
         const size_t cols = lens[k];
-        float *x = xmalloc(2 * cols * sizeof *x);
+        float *x = tu_xmalloc(2 * cols * sizeof *x);
         for (size_t j = 0; j < 2 * cols; j++)
             x[j] = j < cols ? 1e30f : -1e30f;
         nnact_tensor *tx = tu_tensor(2, cols, x), *ty = tu_tensor(2, cols, NULL);
@@ -314,16 +215,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("softmax");
-    TCase *tc = tcase_create("device");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, random_rows, 0, N_SHAPES);
-    tcase_add_test(tc, shift_invariance);
-    tcase_add_test(tc, special_rows);
-    tcase_add_test(tc, special_short_rows);
-    tcase_add_test(tc, rows_of_1e30);
-    tcase_add_test(tc, zero_sized);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"device", TU_CONTEXT, 120, {{random_rows, ROW_OP_SHAPES}, {shift_invariance, 1},
+            {special_rows, 1}, {special_short_rows, 1}, {rows_of_1e30, 1}, {zero_sized, 1}}},
+    };
+    return tu_run_cases("softmax", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

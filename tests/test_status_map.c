@@ -47,9 +47,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("status-map");
-    TCase *tc = tcase_create("clblast");
-    tcase_add_test(tc, clblast_build_failures_are_build_errors);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"clblast", 0, 0, {{clblast_build_failures_are_build_errors, 1}}},
+    };
+    return tu_run_cases("status-map", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

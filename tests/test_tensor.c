@@ -855,41 +855,17 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("tensor");
-    TCase *tc = tcase_create("host");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, round_trip);
-    tcase_add_test(tc, tensors_are_independent);
-    tcase_add_test(tc, reused_buffer_handles);
-    tcase_add_test(tc, gather_rows);
-    tcase_add_test(tc, gather_rows_errors);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("zero");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, zero_sized_ops, 0, 3);
-    tcase_add_test(tc, zero_sized_shapes_checked);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("wrap");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, wrap_views, 0, sizeof view_offsets / sizeof view_offsets[0]);
-    tcase_add_test(tc, adjacent_views);
-    tcase_add_test(tc, wrap_bounds);
-    tcase_add_test(tc, wrap_foreign_context);
-    tcase_add_test(tc, wrap_retains_buffer);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("context");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, ctx_device_fields);
-    tcase_add_test(tc, ctx_finish);
-    suite_add_tcase(s, tc);
-
-    /* These make their own OpenCL context and queue. */
-    tc = tcase_create("adopt");
-    tcase_add_test(tc, adopt_app_queue);
-    tcase_add_test(tc, adopt_rejects);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"host", TU_CONTEXT, 0, {{round_trip, 1}, {tensors_are_independent, 1},
+            {reused_buffer_handles, 1}, {gather_rows, 1}, {gather_rows_errors, 1}}},
+        {"zero", TU_CONTEXT, 0, {{zero_sized_ops, 3}, {zero_sized_shapes_checked, 1}}},
+        {"wrap", TU_CONTEXT, 0, {{wrap_views, sizeof view_offsets / sizeof view_offsets[0]},
+            {adjacent_views, 1}, {wrap_bounds, 1}, {wrap_foreign_context, 1},
+            {wrap_retains_buffer, 1}}},
+        {"context", TU_CONTEXT, 0, {{ctx_device_fields, 1}, {ctx_finish, 1}}},
+        /* These make their own OpenCL context and queue. */
+        {"adopt", 0, 0, {{adopt_app_queue, 1}, {adopt_rejects, 1}}},
+    };
+    return tu_run_cases("tensor", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

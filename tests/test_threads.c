@@ -232,10 +232,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("threads");
-    TCase *tc = tcase_create("contexts");
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, threads_match_one_thread_bitwise);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"contexts", 0, 600, {{threads_match_one_thread_bitwise, 1}}},
+    };
+    return tu_run_cases("threads", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

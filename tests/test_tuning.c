@@ -398,15 +398,12 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("tuning");
-    TCase *tc = tcase_create("files");
-    tcase_add_test(tc, save_then_load);
-    tcase_add_test(tc, foreign_or_corrupt_files_are_misses);
-    tcase_add_test(tc, environment_and_errors);
-    tcase_add_test(tc, program_binary_cache);
-    tcase_add_test(tc, database_lookup_order);
-    tcase_add_test(tc, foreign_stale_or_corrupt_entries_are_misses);
-    tcase_add_test(tc, fast_tune_validates_every_candidate);
-    suite_add_tcase(s, tc);
-    return tu_run(s);
+    const tu_case suite_cases[] = {
+        {"files", 0, 0, {{save_then_load, 1}, {foreign_or_corrupt_files_are_misses, 1},
+            {environment_and_errors, 1}, {program_binary_cache, 1}, {database_lookup_order, 1},
+            {foreign_stale_or_corrupt_entries_are_misses, 1},
+            {fast_tune_validates_every_candidate, 1}}},
+    };
+    return tu_run_cases("tuning", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -4,9 +4,9 @@
  * compute units, CLBlast version), and damaged lines are misses. */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "testutil.h"
 #include "tuning_db.h"
 
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,14 +87,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("tuning-db");
-    TCase *tc = tcase_create("pure");
-    tcase_add_test(tc, every_shipped_entry_parses_and_matches_its_class);
-    tcase_add_test(tc, lookup_matches_the_class_only);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    const tu_case suite_cases[] = {
+        {"pure", 0, 0, {{every_shipped_entry_parses_and_matches_its_class, 1},
+            {lookup_matches_the_class_only, 1}}},
+    };
+    return tu_run_cases("tuning-db", suite_cases,
+                        sizeof suite_cases / sizeof suite_cases[0]);
 }

@@ -98,3 +98,22 @@ void tu_tmpdir_teardown(void)
     if (tu_tmpdir[0])
         nftw(tu_tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int tu_run_cases(const char *suite, const tu_case *cases, size_t n)
+{
+    Suite *s = suite_create(suite);
+    for (size_t c = 0; c < n; c++) {
+        TCase *tc = tcase_create(cases[c].name);
+        if (cases[c].fixtures & TU_TMPDIR)
+            tcase_add_unchecked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
+        if (cases[c].fixtures & TU_CONTEXT)
+            tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+        if (cases[c].timeout > 0)
+            tcase_set_timeout(tc, cases[c].timeout);
+        for (const tu_test *t = cases[c].tests; t < cases[c].tests + TU_MAX_TESTS && t->test;
+             t++)
+            tcase_add_loop_test(tc, t->test, 0, t->loop > 0 ? t->loop : 1);
+        suite_add_tcase(s, tc);
+    }
+    return tu_run(s);
+}

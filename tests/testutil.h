@@ -68,4 +68,22 @@ void tu_tmpdir_teardown(void);
 /* Runs a suite with CK_ENV so CK_RUN_SUITE/CK_FORK work; returns exit code. */
 int tu_run(Suite *s);
 
+/* A suite as data: each case names its tests in order, each run once or, with
+ * loop > 1, for _i = 0 .. loop-1 (Check's loop test). fixtures: TU_CONTEXT
+ * (tu_setup/tu_teardown around each test, checked) and TU_TMPDIR (a fresh
+ * tu_tmpdir for the case, unchecked); timeout in seconds, 0 for Check's. */
+enum { TU_CONTEXT = 1, TU_TMPDIR = 2, TU_MAX_TESTS = 32 };
+typedef struct tu_test {
+    const TTest *test;
+    int loop;
+} tu_test;
+typedef struct tu_case {
+    const char *name;
+    unsigned fixtures;
+    double timeout;
+    tu_test tests[TU_MAX_TESTS]; /* up to the first NULL test */
+} tu_case;
+/* Builds the suite named `suite` from n cases and runs it as tu_run does. */
+int tu_run_cases(const char *suite, const tu_case *cases, size_t n);
+
 #endif

@@ -1,7 +1,7 @@
 /* nnact-bench --accuracy: see bench_accuracy.h. */
 #include "bench_accuracy.h"
 
-#include "bench_check.h"
+#include "tool.h"
 #include "reference.h"
 #ifdef NNACT_BENCH_ONEDNN
 #include "bench_onednn.h"
@@ -93,18 +93,18 @@ static void run_ours(nnact_ctx *ctx, const nnact_act *act, bool bwd, const float
                      const float *y, const float *dy, size_t n, float *out)
 {
     nnact_tensor *tx, *ty, *tg, *to;
-    CHECK_NN(nnact_tensor_create(ctx, 1, n, &tx));
-    CHECK_NN(nnact_tensor_create(ctx, 1, n, &ty));
-    CHECK_NN(nnact_tensor_create(ctx, 1, n, &tg));
-    CHECK_NN(nnact_tensor_create(ctx, 1, n, &to));
-    CHECK_NN(nnact_tensor_write(tx, x));
-    CHECK_NN(nnact_tensor_write(ty, y));
-    CHECK_NN(nnact_tensor_write(tg, dy));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, n, &tx), exit(1));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, n, &ty), exit(1));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, n, &tg), exit(1));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, n, &to), exit(1));
+    TOOL_TRY(nnact_tensor_write(tx, x), exit(1));
+    TOOL_TRY(nnact_tensor_write(ty, y), exit(1));
+    TOOL_TRY(nnact_tensor_write(tg, dy), exit(1));
     if (bwd)
-        CHECK_NN(nnact_act_backward(ctx, act, tx, ty, tg, to));
+        TOOL_TRY(nnact_act_backward(ctx, act, tx, ty, tg, to), exit(1));
     else
-        CHECK_NN(nnact_act_forward(ctx, act, tx, to));
-    CHECK_NN(nnact_tensor_read(to, out));
+        TOOL_TRY(nnact_act_forward(ctx, act, tx, to), exit(1));
+    TOOL_TRY(nnact_tensor_read(to, out), exit(1));
     nnact_tensor_destroy(tx), nnact_tensor_destroy(ty);
     nnact_tensor_destroy(tg), nnact_tensor_destroy(to);
 }
@@ -153,7 +153,7 @@ long bench_accuracy(nnact_ctx *ctx, bool (*want)(const char *name, void *arg), v
             continue;
         const char *an = nnact_act_name((nnact_act_kind)k);
         nnact_act act;
-        CHECK_NN(nnact_act_from_name(an, &act));
+        TOOL_TRY(nnact_act_from_name(an, &act), exit(1));
         for (size_t i = 0; i < n; i++)
             y[i] = (float)ref_act_forward(&act, x[i]);
         for (int bwd = 0; bwd < 2; bwd++) {

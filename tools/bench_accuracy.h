@@ -1,7 +1,7 @@
 /* nnact-bench --accuracy: every elementwise activation, forward and
  * backward, on a grid of inputs that reaches the tails and edges, scored
  * against the long-double reference of the tests in units of the bar each
- * output must meet (tests/reference.h); with --vs onednn, oneDNN's
+ * output must meet (src/support/reference.h); with --vs onednn, oneDNN's
  * primitive on the same inputs beside ours. It measures what the speed of
  * a shorter polynomial or a cut-off tail costs: a score above 1 is an
  * output our suites would reject. */

@@ -23,7 +23,14 @@
 #include "bench_onednn.h"
 #endif
 #include "bench_accuracy.h"
-#include "bench_check.h"
+#include "tool.h"
+
+/* A failed library call: nnact-bench stops (tool.h's TOOL_TRY, exit(1)). */
+void tool_report(const char *call, nnact_status st)
+{
+    fprintf(stderr, "nnact-bench: %s: %s: %s\n", call, nnact_status_string(st),
+            nnact_last_error());
+}
 
 static double now(void)
 {
@@ -100,51 +107,51 @@ static void use_wall_clock(bench *b, const char *why)
     fflush(stdout);
 }
 
-#define CHECK_CL(call, what)                                                         \
-    do {                                                                             \
-        cl_int e_ = (call);                                                          \
-        if (e_ != CL_SUCCESS) {                                                      \
-            fprintf(stderr, "nnact-bench: %s failed (%d)\n", what, (int)e_);         \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
+/* An OpenCL call of the bench's own (device lookup, its kernels, events). */
+static void cl_or_exit(cl_int e, const char *what)
+{
+    if (e != CL_SUCCESS) {
+        fprintf(stderr, "nnact-bench: %s failed (%d)\n", what, (int)e);
+        exit(1);
+    }
+}
 
 
 static void bench_init(bench *b, const char *selector)
 {
     nnact_device_info info;
-    CHECK_NN(nnact_device_select(selector, &info));
+    TOOL_TRY(nnact_device_select(selector, &info), exit(1));
     /* Find the cl_device_id behind the selection and make a profiling queue. */
     cl_uint np = 0;
-    CHECK_CL(clGetPlatformIDs(0, NULL, &np), "clGetPlatformIDs");
+    cl_or_exit(clGetPlatformIDs(0, NULL, &np), "clGetPlatformIDs");
     cl_platform_id *plats = calloc(np, sizeof *plats);
-    CHECK_CL(clGetPlatformIDs(np, plats, NULL), "clGetPlatformIDs");
+    cl_or_exit(clGetPlatformIDs(np, plats, NULL), "clGetPlatformIDs");
     cl_uint nd = 0;
-    CHECK_CL(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, 0, NULL, &nd),
+    cl_or_exit(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, 0, NULL, &nd),
              "clGetDeviceIDs");
     cl_device_id *devs = calloc(nd, sizeof *devs);
-    CHECK_CL(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, nd, devs, NULL),
+    cl_or_exit(clGetDeviceIDs(plats[info.platform_index], CL_DEVICE_TYPE_ALL, nd, devs, NULL),
              "clGetDeviceIDs");
     cl_device_id dev = devs[info.device_index];
     cl_int err;
     b->clctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
-    CHECK_CL(err, "clCreateContext");
+    cl_or_exit(err, "clCreateContext");
     b->q = clCreateCommandQueue(b->clctx, dev, CL_QUEUE_PROFILING_ENABLE, &err);
-    CHECK_CL(err, "clCreateCommandQueue");
+    cl_or_exit(err, "clCreateCommandQueue");
     b->timer_resolution = 1;
     clGetDeviceInfo(dev, CL_DEVICE_PROFILING_TIMER_RESOLUTION, sizeof b->timer_resolution,
                     &b->timer_resolution, NULL);
-    CHECK_NN(nnact_ctx_create_from_queue(&b->ctx, b->q));
+    TOOL_TRY(nnact_ctx_create_from_queue(&b->ctx, b->q), exit(1));
     b->device_name = nnact_ctx_device(b->ctx)->device_name;
     b->prog = clCreateProgramWithSource(b->clctx, 1, &bench_src, NULL, &err);
-    CHECK_CL(err, "clCreateProgramWithSource");
-    CHECK_CL(clBuildProgram(b->prog, 1, &dev, "", NULL, NULL), "clBuildProgram");
+    cl_or_exit(err, "clCreateProgramWithSource");
+    cl_or_exit(clBuildProgram(b->prog, 1, &dev, "", NULL, NULL), "clBuildProgram");
     b->copy = clCreateKernel(b->prog, "copy16", &err);
-    CHECK_CL(err, "clCreateKernel(copy16)");
+    cl_or_exit(err, "clCreateKernel(copy16)");
     b->empty = clCreateKernel(b->prog, "empty", &err);
-    CHECK_CL(err, "clCreateKernel(empty)");
+    cl_or_exit(err, "clCreateKernel(empty)");
     b->bare_relu = clCreateKernel(b->prog, "bare_relu", &err);
-    CHECK_CL(err, "clCreateKernel(bare_relu)");
+    cl_or_exit(err, "clCreateKernel(bare_relu)");
     free(plats);
     free(devs);
 }
@@ -158,13 +165,13 @@ static void copy_buffers(bench *b, size_t n)
         clReleaseMemObject(b->ca), clReleaseMemObject(b->cb);
     cl_int err;
     b->ca = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, n * 4, NULL, &err);
-    CHECK_CL(err, "clCreateBuffer");
+    cl_or_exit(err, "clCreateBuffer");
     b->cb = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, n * 4, NULL, &err);
-    CHECK_CL(err, "clCreateBuffer");
+    cl_or_exit(err, "clCreateBuffer");
     float zero = 0;
-    CHECK_CL(clEnqueueFillBuffer(b->q, b->ca, &zero, 4, 0, n * 4, 0, NULL, NULL), "fill");
-    CHECK_CL(clSetKernelArg(b->copy, 0, sizeof b->ca, &b->ca), "arg");
-    CHECK_CL(clSetKernelArg(b->copy, 1, sizeof b->cb, &b->cb), "arg");
+    cl_or_exit(clEnqueueFillBuffer(b->q, b->ca, &zero, 4, 0, n * 4, 0, NULL, NULL), "fill");
+    cl_or_exit(clSetKernelArg(b->copy, 0, sizeof b->ca, &b->ca), "arg");
+    cl_or_exit(clSetKernelArg(b->copy, 1, sizeof b->cb, &b->cb), "arg");
     b->copy_n = n;
 }
 
@@ -195,10 +202,10 @@ static double run_copy(bench *b)
     cl_event before, after;
     clFinish(b->q);
     double w0 = now();
-    CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
-    CHECK_CL(clEnqueueNDRangeKernel(b->q, b->copy, 1, NULL, &global, &local, 0, NULL, NULL),
+    cl_or_exit(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
+    cl_or_exit(clEnqueueNDRangeKernel(b->q, b->copy, 1, NULL, &global, &local, 0, NULL, NULL),
              "copy");
-    CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
+    cl_or_exit(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
     clFinish(b->q);
     double t = event_seconds(b, before, after, now() - w0);
     clReleaseEvent(before);
@@ -274,9 +281,9 @@ static result measure_vs(bench *b, op_fn op, void *state, double bytes, ref_op *
         cl_event before, after;
         clFinish(b->q);
         double t0 = now();
-        CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
+        cl_or_exit(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &before), "marker");
         op(b, state);
-        CHECK_CL(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
+        cl_or_exit(clEnqueueMarkerWithWaitList(b->q, 0, NULL, &after), "marker");
         clFinish(b->q);
         wall[r] = now() - t0;
         dev[r] = event_seconds(b, before, after, wall[r]);
@@ -383,48 +390,48 @@ typedef struct op_state {
 static void op_act_fwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_act_forward(b->ctx, &s->act, s->a, s->b));
+    TOOL_TRY(nnact_act_forward(b->ctx, &s->act, s->a, s->b), exit(1));
 }
 static void op_act_bwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_act_backward(b->ctx, &s->act, s->a, s->b, s->c, s->d));
+    TOOL_TRY(nnact_act_backward(b->ctx, &s->act, s->a, s->b, s->c, s->d), exit(1));
 }
 static void op_prelu_fwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_prelu_forward(b->ctx, s->a, s->e, s->b));
+    TOOL_TRY(nnact_prelu_forward(b->ctx, s->a, s->e, s->b), exit(1));
 }
 static void op_prelu_bwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_prelu_backward(b->ctx, s->a, s->e, s->c, s->d, s->f));
+    TOOL_TRY(nnact_prelu_backward(b->ctx, s->a, s->e, s->c, s->d, s->f), exit(1));
 }
 static void op_loss(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_loss_eval(b->ctx, &s->loss, s->a, s->b, NULL, NULL, s->d));
+    TOOL_TRY(nnact_loss_eval(b->ctx, &s->loss, s->a, s->b, NULL, NULL, s->d), exit(1));
 }
 static void op_optim(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_optim_step(b->ctx, &s->opt, 10, s->a, s->b, s->c, s->d));
+    TOOL_TRY(nnact_optim_step(b->ctx, &s->opt, 10, s->a, s->b, s->c, s->d), exit(1));
 }
 static void op_gemm(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_gemm(b->ctx, s->ta, s->tb, 1.0f, s->a, s->b, 0.0f, s->c));
+    TOOL_TRY(nnact_gemm(b->ctx, s->ta, s->tb, 1.0f, s->a, s->b, 0.0f, s->c), exit(1));
 }
 static void op_dense_fwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_dense_forward(b->ctx, s->a, s->b, s->c, &s->act, s->d, s->e));
+    TOOL_TRY(nnact_dense_forward(b->ctx, s->a, s->b, s->c, &s->act, s->d, s->e), exit(1));
 }
 static void op_dense_bwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_dense_backward(b->ctx, s->a, s->b, &s->act, s->d, s->e, s->e, s->f,
-                                  s->g, s->h));
+    TOOL_TRY(nnact_dense_backward(b->ctx, s->a, s->b, &s->act, s->d, s->e, s->e, s->f,
+                                  s->g, s->h), exit(1));
 }
 
 /* A tensor of pseudo-random values in [lo, hi); *host (if asked) gets a
@@ -433,7 +440,7 @@ static nnact_tensor *filled_host(bench *b, size_t r, size_t c, float lo, float h
                                  unsigned seed, float **host)
 {
     nnact_tensor *t;
-    CHECK_NN(nnact_tensor_create_typed(b->ctx, r, c, b->dtype, &t));
+    TOOL_TRY(nnact_tensor_create_typed(b->ctx, r, c, b->dtype, &t), exit(1));
     size_t n = r * c;
     float *h = malloc((n ? n : 1) * sizeof *h);
     unsigned s = seed * 2654435761u + 1;
@@ -441,7 +448,7 @@ static nnact_tensor *filled_host(bench *b, size_t r, size_t c, float lo, float h
         s = s * 1664525u + 1013904223u;
         h[i] = lo + (hi - lo) * (float)(s >> 8) / 16777216.0f;
     }
-    CHECK_NN(nnact_tensor_write(t, h));
+    TOOL_TRY(nnact_tensor_write(t, h), exit(1));
     if (host)
         *host = h;
     else
@@ -546,7 +553,7 @@ static void bench_elementwise(bench *b, const char *ops, size_t rows, size_t col
         double base_f = 0, base_b = 0;
         size_t r = rows, c = cols;
         op_state s = {0};
-        CHECK_NN(nnact_act_from_name(an, &s.act));
+        TOOL_TRY(nnact_act_from_name(an, &s.act), exit(1));
         float *hx = NULL, *hdy = NULL;
         s.a = filled_host(b, r, c, -8, 8, 1, &hx);
         /* y: probabilities, or log-probabilities for log_softmax */
@@ -611,7 +618,7 @@ static void bench_losses(bench *b, const char *ops, size_t rows, size_t cols)
         if (!wanted(ops, "loss", name))
             continue;
         op_state s = {0};
-        CHECK_NN(nnact_loss_from_name(nnact_loss_name((nnact_loss_kind)k), &s.loss));
+        TOOL_TRY(nnact_loss_from_name(nnact_loss_name((nnact_loss_kind)k), &s.loss), exit(1));
         s.a = filled(b, rows, cols, 0.01f, 0.99f, 1);
         s.b = filled(b, rows, cols, 0, 1, 2);
         s.d = filled(b, rows, cols, 0, 0, 3);
@@ -631,7 +638,7 @@ static void bench_optims(bench *b, const char *ops, size_t rows, size_t cols)
         if (!wanted(ops, "optim", name))
             continue;
         op_state s = {0};
-        CHECK_NN(nnact_optim_from_name(names[i], &s.opt));
+        TOOL_TRY(nnact_optim_from_name(names[i], &s.opt), exit(1));
         s.a = filled(b, rows, cols, -1, 1, 1);
         s.b = filled(b, rows, cols, -1, 1, 2);
         s.c = filled(b, rows, cols, 0, 0, 3);
@@ -712,7 +719,7 @@ static void bench_dense(bench *b, const char *ops)
     if (!wanted(ops, "dense", "dense.fwd") && !wanted(ops, "dense", "dense.bwd"))
         return;
     op_state s = {0};
-    CHECK_NN(nnact_act_from_name("relu", &s.act));
+    TOOL_TRY(nnact_act_from_name("relu", &s.act), exit(1));
     s.a = filled(b, B, in, 0, 1, 1);
     s.b = filled(b, in, out, -0.05f, 0.05f, 2);
     s.c = filled(b, 1, out, -0.1f, 0.1f, 3);
@@ -755,7 +762,7 @@ static void op_empty(bench *b, void *s_)
 {
     (void)s_;
     size_t global = 64, local = 64;
-    CHECK_CL(clEnqueueNDRangeKernel(b->q, b->empty, 1, NULL, &global, &local, 0, NULL, NULL),
+    cl_or_exit(clEnqueueNDRangeKernel(b->q, b->empty, 1, NULL, &global, &local, 0, NULL, NULL),
              "empty");
 }
 
@@ -764,14 +771,14 @@ static void op_bare_relu(bench *b, void *s_)
 {
     (void)s_;
     size_t global = 256, local = 256;
-    CHECK_CL(clEnqueueNDRangeKernel(b->q, b->bare_relu, 1, NULL, &global, &local, 0, NULL,
+    cl_or_exit(clEnqueueNDRangeKernel(b->q, b->bare_relu, 1, NULL, &global, &local, 0, NULL,
                                     NULL), "bare_relu");
 }
 
 static void op_softmax_fwd(bench *b, void *s_)
 {
     op_state *s = s_;
-    CHECK_NN(nnact_softmax_forward(b->ctx, 1.0f, s->a, s->b));
+    TOOL_TRY(nnact_softmax_forward(b->ctx, 1.0f, s->a, s->b), exit(1));
 }
 
 static void bench_overhead(bench *b, const char *ops)
@@ -782,8 +789,8 @@ static void bench_overhead(bench *b, const char *ops)
     cl_mem dummy;
     cl_int err;
     dummy = clCreateBuffer(b->clctx, CL_MEM_READ_WRITE, 256, NULL, &err);
-    CHECK_CL(err, "clCreateBuffer");
-    CHECK_CL(clSetKernelArg(b->empty, 0, sizeof dummy, &dummy), "arg");
+    cl_or_exit(err, "clCreateBuffer");
+    cl_or_exit(clSetKernelArg(b->empty, 0, sizeof dummy, &dummy), "arg");
     double raw = per_enqueue(b, op_empty, NULL, count, 5);
     op_state s = {0};
     s.a = filled(b, 64, 64, -4, 4, 1);
@@ -792,17 +799,17 @@ static void bench_overhead(bench *b, const char *ops)
     s.d = filled(b, 64, 64, 0, 0, 4);
     s.e = filled(b, 1, 64, 0, 0.2f, 5);
     s.f = filled(b, 1, 64, 0, 0, 6);
-    CHECK_NN(nnact_optim_from_name("adam", &s.opt));
+    TOOL_TRY(nnact_optim_from_name("adam", &s.opt), exit(1));
     cl_mem xb = nnact_tensor_buffer(s.a), yb = nnact_tensor_buffer(s.d);
     cl_ulong zero = 0, n = 64 * 64;
     float fzero = 0;
-    CHECK_CL(clSetKernelArg(b->bare_relu, 0, sizeof xb, &xb), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 1, sizeof zero, &zero), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 2, sizeof yb, &yb), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 3, sizeof zero, &zero), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 4, sizeof n, &n), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 5, sizeof fzero, &fzero), "arg");
-    CHECK_CL(clSetKernelArg(b->bare_relu, 6, sizeof fzero, &fzero), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 0, sizeof xb, &xb), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 1, sizeof zero, &zero), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 2, sizeof yb, &yb), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 3, sizeof zero, &zero), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 4, sizeof n, &n), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 5, sizeof fzero, &fzero), "arg");
+    cl_or_exit(clSetKernelArg(b->bare_relu, 6, sizeof fzero, &fzero), "arg");
     struct { const char *name; op_fn fn; } list[] = {
         {"bare_relu_kernel", op_bare_relu}, {"relu.fwd", op_act_fwd}, {"sigmoid.bwd", op_act_bwd},
         {"softmax.fwd", op_softmax_fwd}, {"prelu.fwd", op_prelu_fwd},
@@ -816,7 +823,8 @@ static void bench_overhead(bench *b, const char *ops)
         printf("{\"op\":\"overhead.empty_kernel\",\"us_per_op\":%.3f}\n", raw * 1e6);
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
         if (!strcmp(list[i].name, "relu.fwd") || !strcmp(list[i].name, "sigmoid.bwd"))
-            CHECK_NN(nnact_act_from_name(list[i].name[0] == 'r' ? "relu" : "sigmoid", &s.act));
+            TOOL_TRY(nnact_act_from_name(list[i].name[0] == 'r' ? "relu" : "sigmoid", &s.act),
+                     exit(1));
         /* the empty kernel and the op alternate, so the ratio is side by side */
         double t = INFINITY, r = INFINITY;
         for (int round = 0; round < 5; round++) {

@@ -4,6 +4,7 @@
 #include <nnact.h>
 
 #include "name_list.h"
+#include "tool.h"
 #include "reference.h"
 
 #include <float.h>
@@ -94,15 +95,11 @@ static void report(tally *t, const char *op, size_t bad, size_t n, const char *d
     }
 }
 
-#define CHECK(call)                                                                \
-    do {                                                                           \
-        nnact_status st_ = (call);                                                 \
-        if (st_ != NNACT_OK) {                                                     \
-            printf("FAIL  %s: %s: %s\n", #call, nnact_status_string(st_),           \
-                   nnact_last_error());                                            \
-            goto fail;                                                             \
-        }                                                                          \
-    } while (0)
+/* A failed call in the selftest: a FAIL line on stdout, among the others. */
+void tool_report(const char *call, nnact_status st)
+{
+    printf("FAIL  %s: %s: %s\n", call, nnact_status_string(st), nnact_last_error());
+}
 
 enum { ROWS = 7, COLS = 67, N = ROWS * COLS };
 
@@ -170,30 +167,21 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
                  *DW = NULL, *DB = NULL, *DX = NULL, *L = NULL, *C = NULL, *M1 = NULL,
                  *M2 = NULL;
     int ok = 0;
-#define TRYNN(call)                                                                  \
-    do {                                                                             \
-        nnact_status st_ = (call);                                                   \
-        if (st_ != NNACT_OK) {                                                       \
-            printf("FAIL  %s: %s: %s\n", #call, nnact_status_string(st_),            \
-                   nnact_last_error());                                              \
-            goto done;                                                               \
-        }                                                                            \
-    } while (0)
-    TRYNN(nnact_tensor_create(ctx, B, I, &X));
-    TRYNN(nnact_tensor_create(ctx, I, O, &W));
-    TRYNN(nnact_tensor_create(ctx, 1, O, &Bt));
-    TRYNN(nnact_tensor_create(ctx, B, O, &Z));
-    TRYNN(nnact_tensor_create(ctx, B, O, &Y));
-    TRYNN(nnact_tensor_create(ctx, B, O, &DY));
-    TRYNN(nnact_tensor_create(ctx, I, O, &DW));
-    TRYNN(nnact_tensor_create(ctx, 1, O, &DB));
-    TRYNN(nnact_tensor_create(ctx, B, I, &DX));
-    TRYNN(nnact_tensor_create(ctx, B, 1, &L));
-    TRYNN(nnact_tensor_write(X, x));
-    TRYNN(nnact_tensor_write(W, w));
-    TRYNN(nnact_tensor_write(Bt, bias));
-    TRYNN(nnact_tensor_write(DY, dy));
-    TRYNN(nnact_tensor_write(L, lab));
+    TOOL_TRY(nnact_tensor_create(ctx, B, I, &X), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, I, O, &W), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, 1, O, &Bt), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, B, O, &Z), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, B, O, &Y), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, B, O, &DY), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, I, O, &DW), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, 1, O, &DB), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, B, I, &DX), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, B, 1, &L), goto done);
+    TOOL_TRY(nnact_tensor_write(X, x), goto done);
+    TOOL_TRY(nnact_tensor_write(W, w), goto done);
+    TOOL_TRY(nnact_tensor_write(Bt, bias), goto done);
+    TOOL_TRY(nnact_tensor_write(DY, dy), goto done);
+    TOOL_TRY(nnact_tensor_write(L, lab), goto done);
 
     /* SGEMM, all four transposes, on x (B x I) and w (I x O) */
     for (int tr = 0; tr < 4; tr++) {
@@ -212,12 +200,13 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
             bm = dy;
         }
         nnact_tensor *Bm = NULL;
-        TRYNN(nnact_tensor_create(ctx, tb ? n : k, tb ? k : n, &Bm));
-        TRYNN(nnact_tensor_write(Bm, bm));
-        TRYNN(nnact_tensor_create(ctx, m, n, &C));
-        TRYNN(nnact_gemm(ctx, (nnact_transpose)ta, (nnact_transpose)tb, 1.0f, X, Bm, 0.0f, C));
+        TOOL_TRY(nnact_tensor_create(ctx, tb ? n : k, tb ? k : n, &Bm), goto done);
+        TOOL_TRY(nnact_tensor_write(Bm, bm), goto done);
+        TOOL_TRY(nnact_tensor_create(ctx, m, n, &C), goto done);
+        TOOL_TRY(nnact_gemm(ctx, (nnact_transpose)ta, (nnact_transpose)tb, 1.0f, X, Bm, 0.0f,
+                            C), goto done);
         float got[I * O];
-        TRYNN(nnact_tensor_read(C, got));
+        TOOL_TRY(nnact_tensor_read(C, got), goto done);
         ref_gemm(ta, tb, a, B, I, bm, tb ? n : k, tb ? k : n, ref, mag);
         char op[48];
         snprintf(op, sizeof op, "sgemm %c%c", ta ? 'T' : 'N', tb ? 'T' : 'N');
@@ -229,9 +218,9 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
 
     /* dense: z = x w + b, y = relu(z); backward with dy */
     nnact_act relu = {NNACT_ACT_RELU, 0, 0};
-    TRYNN(nnact_dense_forward(ctx, X, W, Bt, &relu, Z, Y));
-    TRYNN(nnact_tensor_read(Z, z));
-    TRYNN(nnact_tensor_read(Y, y));
+    TOOL_TRY(nnact_dense_forward(ctx, X, W, Bt, &relu, Z, Y), goto done);
+    TOOL_TRY(nnact_tensor_read(Z, z), goto done);
+    TOOL_TRY(nnact_tensor_read(Y, y), goto done);
     ref_gemm(0, 0, x, B, I, w, I, O, ref, mag);
     for (size_t i = 0; i < B * O; i++)
         ref[i] += bias[i % O], mag[i] += fabs(bias[i % O]);
@@ -239,10 +228,10 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
     for (size_t i = 0; i < B * O; i++)
         ref[i] = z[i] > 0 ? z[i] : 0, mag[i] = fabs(z[i]);
     compare_d(t, "dense forward relu", y, ref, mag, B * O, 1e-6);
-    TRYNN(nnact_dense_backward(ctx, X, W, &relu, Z, Y, DY, DW, DB, DX));
-    TRYNN(nnact_tensor_read(DW, dw));
-    TRYNN(nnact_tensor_read(DB, db));
-    TRYNN(nnact_tensor_read(DX, dx));
+    TOOL_TRY(nnact_dense_backward(ctx, X, W, &relu, Z, Y, DY, DW, DB, DX), goto done);
+    TOOL_TRY(nnact_tensor_read(DW, dw), goto done);
+    TOOL_TRY(nnact_tensor_read(DB, db), goto done);
+    TOOL_TRY(nnact_tensor_read(DX, dx), goto done);
     for (size_t i = 0; i < B * O; i++)
         g[i] = z[i] > 0 ? dy[i] : 0.0f;
     ref_gemm(1, 0, x, B, I, g, B, O, ref, mag);
@@ -259,10 +248,10 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
     /* losses on y: mse against dy, softmax_cce with labels */
     nnact_loss mse, sce;
     float lv;
-    TRYNN(nnact_loss_from_name("mse", &mse));
-    TRYNN(nnact_loss_from_name("softmax_cce", &sce));
-    TRYNN(nnact_loss_eval(ctx, &mse, Y, DY, &lv, NULL, Z));
-    TRYNN(nnact_tensor_read(Z, g));
+    TOOL_TRY(nnact_loss_from_name("mse", &mse), goto done);
+    TOOL_TRY(nnact_loss_from_name("softmax_cce", &sce), goto done);
+    TOOL_TRY(nnact_loss_eval(ctx, &mse, Y, DY, &lv, NULL, Z), goto done);
+    TOOL_TRY(nnact_tensor_read(Z, g), goto done);
     double want = 0, wmag = 0;
     for (size_t i = 0; i < B * O; i++) {
         double d = (double)y[i] - dy[i];
@@ -271,8 +260,8 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
     }
     compare_d(t, "loss mse", &lv, &want, &wmag, 1, 1e-5);
     compare_d(t, "loss mse gradient", g, ref, mag, B * O, 1e-5);
-    TRYNN(nnact_loss_eval(ctx, &sce, Y, L, &lv, NULL, Z));
-    TRYNN(nnact_tensor_read(Z, g));
+    TOOL_TRY(nnact_loss_eval(ctx, &sce, Y, L, &lv, NULL, Z), goto done);
+    TOOL_TRY(nnact_tensor_read(Z, g), goto done);
     want = 0;
     for (size_t r = 0; r < B; r++) {
         double mx = -INFINITY, se = 0;
@@ -291,14 +280,14 @@ static int selftest_layers(nnact_ctx *ctx, tally *t)
 
     /* one Adam step on w with gradient dw, from zero moments */
     nnact_optim adam;
-    TRYNN(nnact_optim_from_name("adam", &adam));
-    TRYNN(nnact_tensor_create(ctx, I, O, &M1));
-    TRYNN(nnact_tensor_create(ctx, I, O, &M2));
-    TRYNN(nnact_tensor_fill(M1, 0.0f));
-    TRYNN(nnact_tensor_fill(M2, 0.0f));
-    TRYNN(nnact_optim_step(ctx, &adam, 1, W, DW, M1, M2));
+    TOOL_TRY(nnact_optim_from_name("adam", &adam), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, I, O, &M1), goto done);
+    TOOL_TRY(nnact_tensor_create(ctx, I, O, &M2), goto done);
+    TOOL_TRY(nnact_tensor_fill(M1, 0.0f), goto done);
+    TOOL_TRY(nnact_tensor_fill(M2, 0.0f), goto done);
+    TOOL_TRY(nnact_optim_step(ctx, &adam, 1, W, DW, M1, M2), goto done);
     float wn[I * O];
-    TRYNN(nnact_tensor_read(W, wn));
+    TOOL_TRY(nnact_tensor_read(W, wn), goto done);
     for (size_t i = 0; i < I * O; i++) {
         double gi = dw[i], m = 0.1 * gi, v = 0.001 * gi * gi;
         double mh = m / (1 - 0.9), vh = v / (1 - 0.999);
@@ -314,7 +303,6 @@ done:
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         nnact_tensor_destroy(all[i]);
     return ok;
-#undef TRYNN
 }
 
 /* F16 storage: each elementwise activation forward and backward, softmax
@@ -344,35 +332,35 @@ static int selftest_f16(nnact_ctx *ctx, tally *t, const float *x0, const float *
         x[i] = nnact_half_to_float(nnact_float_to_half(x0[i]));
         dy[i] = nnact_half_to_float(nnact_float_to_half(dy0[i]));
     }
-    CHECK(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hx));
-    CHECK(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hy));
-    CHECK(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hdy));
-    CHECK(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hdx));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &fx));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &fy));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &fdy));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &fdx));
-    CHECK(nnact_tensor_write(hx, x));
-    CHECK(nnact_tensor_write(fx, x));
-    CHECK(nnact_tensor_write(hdy, dy));
-    CHECK(nnact_tensor_write(fdy, dy));
+    TOOL_TRY(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hx), goto fail);
+    TOOL_TRY(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hy), goto fail);
+    TOOL_TRY(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hdy), goto fail);
+    TOOL_TRY(nnact_tensor_create_typed(ctx, ROWS, COLS, NNACT_F16, &hdx), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &fx), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &fy), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &fdy), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &fdx), goto fail);
+    TOOL_TRY(nnact_tensor_write(hx, x), goto fail);
+    TOOL_TRY(nnact_tensor_write(fx, x), goto fail);
+    TOOL_TRY(nnact_tensor_write(hdy, dy), goto fail);
+    TOOL_TRY(nnact_tensor_write(fdy, dy), goto fail);
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
         nnact_act act;
         if (!name_in_list(ops, nnact_act_name((nnact_act_kind)k)))
             continue;
-        CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
+        TOOL_TRY(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act), goto fail);
         char op[64], detail[200] = "";
-        CHECK(nnact_act_forward(ctx, &act, hx, hy));
-        CHECK(nnact_act_forward(ctx, &act, fx, fy));
-        CHECK(nnact_tensor_read(hy, a));
-        CHECK(nnact_tensor_read(fy, b));
+        TOOL_TRY(nnact_act_forward(ctx, &act, hx, hy), goto fail);
+        TOOL_TRY(nnact_act_forward(ctx, &act, fx, fy), goto fail);
+        TOOL_TRY(nnact_tensor_read(hy, a), goto fail);
+        TOOL_TRY(nnact_tensor_read(fy, b), goto fail);
         snprintf(op, sizeof op, "f16 %s forward", nnact_act_name(act.kind));
         report(t, op, (size_t)f16_same(a, b, N, detail, sizeof detail), N, detail);
-        CHECK(nnact_tensor_write(fy, a)); /* the same (half) y for both */
-        CHECK(nnact_act_backward(ctx, &act, hx, hy, hdy, hdx));
-        CHECK(nnact_act_backward(ctx, &act, fx, fy, fdy, fdx));
-        CHECK(nnact_tensor_read(hdx, a));
-        CHECK(nnact_tensor_read(fdx, b));
+        TOOL_TRY(nnact_tensor_write(fy, a), goto fail); /* the same (half) y for both */
+        TOOL_TRY(nnact_act_backward(ctx, &act, hx, hy, hdy, hdx), goto fail);
+        TOOL_TRY(nnact_act_backward(ctx, &act, fx, fy, fdy, fdx), goto fail);
+        TOOL_TRY(nnact_tensor_read(hdx, a), goto fail);
+        TOOL_TRY(nnact_tensor_read(fdx, b), goto fail);
         snprintf(op, sizeof op, "f16 %s backward", nnact_act_name(act.kind));
         report(t, op, (size_t)f16_same(a, b, N, detail, sizeof detail), N, detail);
     }
@@ -397,25 +385,25 @@ static int selftest(const char *selector, const char *f16_ops)
     static long double ref[N], tol[N];
     make_inputs(x, dy);
 
-    CHECK(nnact_ctx_create(&ctx, selector));
+    TOOL_TRY(nnact_ctx_create(&ctx, selector), goto fail);
     printf("Self-test on '%s' (%s)\n", nnact_ctx_device(ctx)->device_name,
            nnact_ctx_device(ctx)->platform_name);
     printf("CLBlast parameters: %s\n", nnact_ctx_tuning(ctx));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tx));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &ty));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tdy));
-    CHECK(nnact_tensor_create(ctx, ROWS, COLS, &tdx));
-    CHECK(nnact_tensor_write(tx, x));
-    CHECK(nnact_tensor_write(tdy, dy));
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &tx), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &ty), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &tdy), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, ROWS, COLS, &tdx), goto fail);
+    TOOL_TRY(nnact_tensor_write(tx, x), goto fail);
+    TOOL_TRY(nnact_tensor_write(tdy, dy), goto fail);
 
     for (int k = 0; k < NNACT_ACT_COUNT; k++) {
         if (k == NNACT_ACT_SOFTMAX || k == NNACT_ACT_LOG_SOFTMAX)
             continue;
         nnact_act act;
-        CHECK(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act));
+        TOOL_TRY(nnact_act_from_name(nnact_act_name((nnact_act_kind)k), &act), goto fail);
         char op[64];
-        CHECK(nnact_act_forward(ctx, &act, tx, ty));
-        CHECK(nnact_tensor_read(ty, y));
+        TOOL_TRY(nnact_act_forward(ctx, &act, tx, ty), goto fail);
+        TOOL_TRY(nnact_tensor_read(ty, y), goto fail);
         for (size_t i = 0; i < N; i++) {
             ref[i] = ref_act_forward(&act, x[i]);
             tol[i] = ref_act_forward_tol(&act, x[i]);
@@ -423,8 +411,8 @@ static int selftest(const char *selector, const char *f16_ops)
         snprintf(op, sizeof op, "%s forward", nnact_act_name(act.kind));
         compare(&t, op, y, ref, tol, x);
 
-        CHECK(nnact_act_backward(ctx, &act, tx, ty, tdy, tdx));
-        CHECK(nnact_tensor_read(tdx, dx));
+        TOOL_TRY(nnact_act_backward(ctx, &act, tx, ty, tdy, tdx), goto fail);
+        TOOL_TRY(nnact_tensor_read(tdx, dx), goto fail);
         for (size_t i = 0; i < N; i++) {
             ref[i] = ref_act_backward(&act, x[i], y[i], dy[i]);
             tol[i] = ref_act_backward_tol(&act, x[i], y[i], dy[i]);
@@ -436,21 +424,21 @@ static int selftest(const char *selector, const char *f16_ops)
     /* Softmax on finite inputs (the edge rows are covered by the test suite). */
     for (size_t i = 0; i < N; i++)
         x[i] = isfinite(x[i]) ? fmodf(x[i], 50.0f) : -INFINITY;
-    CHECK(nnact_tensor_write(tx, x));
-    CHECK(nnact_softmax_forward(ctx, 1.5f, tx, ty));
-    CHECK(nnact_tensor_read(ty, y));
+    TOOL_TRY(nnact_tensor_write(tx, x), goto fail);
+    TOOL_TRY(nnact_softmax_forward(ctx, 1.5f, tx, ty), goto fail);
+    TOOL_TRY(nnact_tensor_read(ty, y), goto fail);
     ref_softmax_forward(x, ROWS, COLS, 1.5f, ref, tol);
     compare(&t, "softmax forward", y, ref, tol, x);
-    CHECK(nnact_softmax_backward(ctx, 1.5f, ty, tdy, tdx));
-    CHECK(nnact_tensor_read(tdx, dx));
+    TOOL_TRY(nnact_softmax_backward(ctx, 1.5f, ty, tdy, tdx), goto fail);
+    TOOL_TRY(nnact_tensor_read(tdx, dx), goto fail);
     ref_softmax_backward(y, dy, ROWS, COLS, 1.5f, ref, tol);
     compare(&t, "softmax backward", dx, ref, tol, y);
-    CHECK(nnact_log_softmax_forward(ctx, 1.5f, tx, ty));
-    CHECK(nnact_tensor_read(ty, y));
+    TOOL_TRY(nnact_log_softmax_forward(ctx, 1.5f, tx, ty), goto fail);
+    TOOL_TRY(nnact_tensor_read(ty, y), goto fail);
     ref_log_softmax_forward(x, ROWS, COLS, 1.5f, ref, tol);
     compare(&t, "log_softmax forward", y, ref, tol, x);
-    CHECK(nnact_log_softmax_backward(ctx, 1.5f, ty, tdy, tdx));
-    CHECK(nnact_tensor_read(tdx, dx));
+    TOOL_TRY(nnact_log_softmax_backward(ctx, 1.5f, ty, tdy, tdx), goto fail);
+    TOOL_TRY(nnact_tensor_read(tdx, dx), goto fail);
     ref_log_softmax_backward(y, dy, ROWS, COLS, 1.5f, ref, tol);
     compare(&t, "log_softmax backward", dx, ref, tol, y);
 
@@ -459,18 +447,18 @@ static int selftest(const char *selector, const char *f16_ops)
     long double dref[COLS], dtol[COLS];
     for (size_t c = 0; c < COLS; c++)
         alpha[c] = 0.01f * (float)(c % 9) - 0.02f;
-    CHECK(nnact_tensor_create(ctx, 1, COLS, &ta));
-    CHECK(nnact_tensor_create(ctx, 1, COLS, &tda));
-    CHECK(nnact_tensor_write(ta, alpha));
-    CHECK(nnact_prelu_forward(ctx, tx, ta, ty));
-    CHECK(nnact_tensor_read(ty, y));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, COLS, &ta), goto fail);
+    TOOL_TRY(nnact_tensor_create(ctx, 1, COLS, &tda), goto fail);
+    TOOL_TRY(nnact_tensor_write(ta, alpha), goto fail);
+    TOOL_TRY(nnact_prelu_forward(ctx, tx, ta, ty), goto fail);
+    TOOL_TRY(nnact_tensor_read(ty, y), goto fail);
     ref_prelu_forward(x, ROWS, COLS, alpha, COLS, ref);
     for (size_t i = 0; i < N; i++)
         tol[i] = 4e-6L * fabsl(ref[i]) + FLT_MIN;
     compare(&t, "prelu forward", y, ref, tol, x);
-    CHECK(nnact_prelu_backward(ctx, tx, ta, tdy, tdx, tda));
-    CHECK(nnact_tensor_read(tdx, dx));
-    CHECK(nnact_tensor_read(tda, dalpha));
+    TOOL_TRY(nnact_prelu_backward(ctx, tx, ta, tdy, tdx, tda), goto fail);
+    TOOL_TRY(nnact_tensor_read(tdx, dx), goto fail);
+    TOOL_TRY(nnact_tensor_read(tda, dalpha), goto fail);
     ref_prelu_backward(x, dy, ROWS, COLS, alpha, COLS, ref, dref, dtol);
     for (size_t i = 0; i < N; i++)
         tol[i] = 4e-6L * fabsl(ref[i]) + 1e-7L * fabsl((long double)dy[i]) + FLT_MIN;

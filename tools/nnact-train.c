@@ -4,6 +4,7 @@
  * found. The last line is a machine-readable summary. */
 #define _POSIX_C_SOURCE 200809L
 #include "dataset.h"
+#include "tool.h"
 
 #include <nnact.h>
 #include <errno.h>
@@ -184,15 +185,12 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-#define TRY(call)                                                                    \
-    do {                                                                             \
-        nnact_status st_ = (call);                                                   \
-        if (st_ != NNACT_OK) {                                                       \
-            fprintf(stderr, "nnact-train: %s: %s\n", nnact_status_string(st_),       \
-                    nnact_last_error());                                             \
-            goto out;                                                                \
-        }                                                                            \
-    } while (0)
+/* A failed library call: its status and message, then nnact-train stops. */
+void tool_report(const char *call, nnact_status st)
+{
+    (void)call;
+    fprintf(stderr, "nnact-train: %s: %s\n", nnact_status_string(st), nnact_last_error());
+}
 
 /* A test loss that is NaN or inf means the model is unusable: say so. */
 static bool finite_eval(float test_loss, int epoch)
@@ -296,9 +294,9 @@ int main(int argc, char **argv)
         return 2;
     if (o.profile)
         setenv("NNACT_PROFILE", "1", 1);
-    TRY(nnact_ctx_create(&ctx, o.device));
+    TOOL_TRY(nnact_ctx_create(&ctx, o.device), goto out);
     if (o.load) {
-        TRY(nnact_mlp_load(ctx, o.load, &mlp));
+        TOOL_TRY(nnact_mlp_load(ctx, o.load, &mlp), goto out);
         /* The model's own sizes, however many layers the file holds. */
         n_sizes = nnact_mlp_depth(mlp) + 1;
         free(sizes);
@@ -356,21 +354,21 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i + 1 < n_sizes; i++)
             acts[i] = i + 2 == n_sizes ? "softmax" : o.act;
-        TRY(nnact_mlp_create(ctx, sizes, n_sizes, acts, o.seed, &mlp));
+        TOOL_TRY(nnact_mlp_create(ctx, sizes, n_sizes, acts, o.seed, &mlp), goto out);
     }
     if (o.storage && !strcmp(o.storage, "f16"))
-        TRY(nnact_mlp_set_storage(mlp, NNACT_F16));
+        TOOL_TRY(nnact_mlp_set_storage(mlp, NNACT_F16), goto out);
     nnact_optim opt;
-    TRY(nnact_optim_from_name(o.optimizer, &opt));
+    TOOL_TRY(nnact_optim_from_name(o.optimizer, &opt), goto out);
     if (o.lr > 0)
         opt.lr = o.lr;
     else if (opt.kind == NNACT_OPTIM_SGD)
         opt.lr = 0.05f;
     nnact_loss loss;
-    TRY(nnact_loss_from_name("sparse_cce", &loss));
+    TOOL_TRY(nnact_loss_from_name("sparse_cce", &loss), goto out);
 
     const int tty = isatty(STDOUT_FILENO);
-    TRY(maybe_tune(ctx, o.tune, tty));
+    TOOL_TRY(maybe_tune(ctx, o.tune, tty), goto out);
     const size_t B = (size_t)o.batch, F = sizes[0];
     if (o.epochs > 0 && B > train.n) {
         fprintf(stderr, "nnact-train: --batch %zu is larger than the %zu training samples; "
@@ -381,25 +379,25 @@ int main(int argc, char **argv)
      * drop_last=False does): every sample is seen once per epoch. Its rows
      * are views of the first rows of the batch tensors. */
     const size_t part = train.n % B;
-    TRY(nnact_tensor_create(ctx, B, F, &xb));
-    TRY(nnact_tensor_create(ctx, B, 1, &yb));
+    TOOL_TRY(nnact_tensor_create(ctx, B, F, &xb), goto out);
+    TOOL_TRY(nnact_tensor_create(ctx, B, 1, &yb), goto out);
     if (part && o.epochs > 0) {
-        TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(xb), 0, part, F, &xpart));
-        TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(yb), 0, part, 1, &ypart));
+        TOOL_TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(xb), 0, part, F, &xpart), goto out);
+        TOOL_TRY(nnact_tensor_wrap(ctx, nnact_tensor_buffer(yb), 0, part, 1, &ypart), goto out);
     }
     /* The training set lives on the device; each step gathers its batch
      * there by the epoch's permutation. */
     if (train.n && o.epochs > 0) {
-        TRY(nnact_tensor_create(ctx, train.n, F, &xtr));
-        TRY(nnact_tensor_create(ctx, train.n, 1, &ytr));
-        TRY(nnact_tensor_write(xtr, train.x));
-        TRY(nnact_tensor_write(ytr, train.labels));
+        TOOL_TRY(nnact_tensor_create(ctx, train.n, F, &xtr), goto out);
+        TOOL_TRY(nnact_tensor_create(ctx, train.n, 1, &ytr), goto out);
+        TOOL_TRY(nnact_tensor_write(xtr, train.x), goto out);
+        TOOL_TRY(nnact_tensor_write(ytr, train.labels), goto out);
     }
-    TRY(nnact_tensor_create(ctx, 1, NNACT_LOSS_SUMS, &sums));
-    TRY(nnact_tensor_create(ctx, test.n, F, &xt));
-    TRY(nnact_tensor_create(ctx, test.n, 1, &yt));
-    TRY(nnact_tensor_write(xt, test.x));
-    TRY(nnact_tensor_write(yt, test.labels));
+    TOOL_TRY(nnact_tensor_create(ctx, 1, NNACT_LOSS_SUMS, &sums), goto out);
+    TOOL_TRY(nnact_tensor_create(ctx, test.n, F, &xt), goto out);
+    TOOL_TRY(nnact_tensor_create(ctx, test.n, 1, &yt), goto out);
+    TOOL_TRY(nnact_tensor_write(xt, test.x), goto out);
+    TOOL_TRY(nnact_tensor_write(yt, test.labels), goto out);
     perm = malloc((train.n ? train.n : 1) * sizeof *perm);
     if (!perm) {
         fprintf(stderr, "nnact-train: out of host memory\n");
@@ -443,19 +441,19 @@ int main(int argc, char **argv)
         }
         size_t nb = o.profile ? nnact_ctx_profile(ctx, prof_before, PROF_MAX) : 0;
         if (e == 1 && train.n >= B) {
-            TRY(nnact_tensor_gather_rows(xb, xtr, perm));
-            TRY(nnact_tensor_gather_rows(yb, ytr, perm));
-            TRY(warm_up(mlp, xb, yb, &loss));
+            TOOL_TRY(nnact_tensor_gather_rows(xb, xtr, perm), goto out);
+            TOOL_TRY(nnact_tensor_gather_rows(yb, ytr, perm), goto out);
+            TOOL_TRY(warm_up(mlp, xb, yb, &loss), goto out);
         }
         double t0 = now();
         float train_loss = 0, train_acc = 0;
         size_t seen = 0;
-        TRY(nnact_tensor_fill(sums, 0.0f));
+        TOOL_TRY(nnact_tensor_fill(sums, 0.0f), goto out);
         for (size_t start = 0; start < train.n; start += B) {
             const size_t rows = train.n - start < B ? train.n - start : B;
             nnact_tensor *x = rows == B ? xb : xpart, *y = rows == B ? yb : ypart;
-            TRY(nnact_tensor_gather_rows(x, xtr, perm + start));
-            TRY(nnact_tensor_gather_rows(y, ytr, perm + start));
+            TOOL_TRY(nnact_tensor_gather_rows(x, xtr, perm + start), goto out);
+            TOOL_TRY(nnact_tensor_gather_rows(y, ytr, perm + start), goto out);
             if (cosine)
                 opt.lr = (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979 *
                                                           (double)step / total_steps)));
@@ -463,11 +461,11 @@ int main(int argc, char **argv)
             /* loss and accuracy add up on the device: no wait per step; the
              * sums are read every 64 steps (16 on a terminal, for the bar)
              * to stop a diverging run early, and after the last */
-            TRY(nnact_mlp_train_step_accumulate(mlp, x, y, &loss, &opt, sums));
+            TOOL_TRY(nnact_mlp_train_step_accumulate(mlp, x, y, &loss, &opt, sums), goto out);
             seen += rows;
             const size_t done = start / B + 1;
             if (done % (tty ? 16 : 64) == 0 || seen == train.n) {
-                TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc));
+                TOOL_TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc), goto out);
                 if (!isfinite(train_loss)) { /* the weights are lost too: save nothing */
                     if (tty)
                         printf("\r\033[K");
@@ -501,7 +499,7 @@ int main(int argc, char **argv)
         double secs = now() - t0;
         train_seconds += secs;
         float tl;
-        TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
+        TOOL_TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc), goto out);
         if (!finite_eval(tl, e))
             goto out;
         test_loss = tl;
@@ -519,7 +517,7 @@ int main(int argc, char **argv)
     }
     if (o.epochs == 0) {
         float tl;
-        TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc));
+        TOOL_TRY(nnact_mlp_evaluate(mlp, xt, yt, &loss, &tl, &test_acc), goto out);
         if (!finite_eval(tl, 0))
             goto out;
         test_loss = tl;
@@ -541,7 +539,7 @@ int main(int argc, char **argv)
                train_seconds - dev, 100.0 * (train_seconds - dev) / train_seconds);
     }
     if (o.save) {
-        TRY(nnact_mlp_save(mlp, o.save));
+        TOOL_TRY(nnact_mlp_save(mlp, o.save), goto out);
         printf("saved the model to '%s'\n", o.save);
     }
     printf("Summary: %s, %d epochs, test accuracy %.4f, %.2f s per epoch, device '%s' (%s)\n",

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the IDX reader (src/base/idx.c, plain or gzip) and
- * nnact-train's dataset loader on top of it (tools/dataset.c). Input: two
+ * nnact-train's dataset loader on top of it (src/support/dataset.c). Input: two
  * bytes giving the length of the images file, the images file, then the
  * labels file; both are written to a private directory (t10k-* link to
  * train-*), read with nnact_idx_read, then loaded as a dataset whose first
