@@ -51,7 +51,9 @@ typedef enum nnact_status {
     NNACT_ERR_BUILD,            /* kernel build failed; message holds the log */
     NNACT_ERR_UNSUPPORTED,      /* the device or queue lacks a needed feature */
     NNACT_ERR_IO,               /* file read/write failed or file is malformed */
-    NNACT_ERR_OPENCL            /* another OpenCL error; message names it */
+    NNACT_ERR_OPENCL,           /* another OpenCL error; message names it */
+    NNACT_ERR_COMM              /* replicas disagree or communication failed
+                                   (libnnact-cl-mpi: the message holds MPI's) */
 } nnact_status;
 
 /* Constant name of a status, e.g. "NNACT_ERR_SHAPE"; "unknown status" else. */
@@ -651,6 +653,63 @@ NNACT_API nnact_status nnact_mlp_evaluate(nnact_mlp *mlp, const nnact_tensor *x,
                                           const nnact_tensor *target,
                                           const nnact_loss *loss, float *loss_value,
                                           float *accuracy);
+
+/* ---- Data parallelism: flat parameters and gradients -------------------
+ * The parameters as one float32 range, layer by layer, each layer's weights
+ * (row-major) then its biases: W0 b0 W1 b1 ... (the order nnact_mlp_save
+ * writes). The gradients use the same offsets. A replica on each device
+ * backprops its shard (nnact_mlp_backprop_accumulate: nothing waits), the
+ * shard gradients are summed, weighted by rows / global rows, written to
+ * every replica, and each applies the same step: the replicas stay equal.
+ * doc/distributed.md. */
+
+/* Number of parameters (Σ in*out + out over the layers); 0 for NULL. */
+NNACT_API size_t nnact_mlp_param_count(const nnact_mlp *mlp);
+/* Where layer's W and b lie in the flat range (one bucket per layer).
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, layer past the last). */
+NNACT_API nnact_status nnact_mlp_param_range(const nnact_mlp *mlp, size_t layer,
+                                             size_t *offset, size_t *count);
+/* Copy count floats of the flat parameters (or gradients) from offset to
+ * host, or from host. They wait for the queue. Writing parameters is how a
+ * replica takes another's (nnact_mlp_apply keeps its optimizer state). With
+ * F16 storage, nnact_mlp_grads_write recomputes the inf/NaN flag the next
+ * nnact_mlp_apply skips on from all the gradients after the write (the
+ * reduced ones), so replicas fed the same sums skip together.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL, a range past the end: named),
+ * NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_mlp_params_read(nnact_mlp *mlp, size_t offset, size_t count,
+                                             float *host);
+NNACT_API nnact_status nnact_mlp_params_write(nnact_mlp *mlp, size_t offset, size_t count,
+                                              const float *host);
+NNACT_API nnact_status nnact_mlp_grads_read(nnact_mlp *mlp, size_t offset, size_t count,
+                                            float *host);
+NNACT_API nnact_status nnact_mlp_grads_write(nnact_mlp *mlp, size_t offset, size_t count,
+                                             const float *host);
+/* Forward and backward on a batch, as nnact_mlp_backprop, without waiting
+ * (label targets too): the batch's loss and accuracy are added to sums (see
+ * nnact_loss_accumulate). Errors: those of nnact_mlp_backprop,
+ * NNACT_ERR_INVALID_ARG (sums NULL). */
+NNACT_API nnact_status nnact_mlp_backprop_accumulate(nnact_mlp *mlp, const nnact_tensor *x,
+                                                     const nnact_tensor *target,
+                                                     const nnact_loss *loss,
+                                                     nnact_tensor *sums);
+/* CRC-32 (zlib's) of the parameter bytes as nnact_mlp_save writes them
+ * (little-endian float32, W0 b0 W1 b1 ...): equal replicas, equal CRCs.
+ * Waits. Errors: NNACT_ERR_INVALID_ARG (NULL), NNACT_ERR_OUT_OF_MEMORY,
+ * NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_mlp_params_crc32(nnact_mlp *mlp, uint32_t *crc);
+/* In-process data parallelism: n replicas of one architecture, each on its
+ * own context, driven by this one thread (CLBlast 1.5.3 is not safe with
+ * several devices on several threads). Every replica's gradients are read,
+ * summed on the host in replica order as g = w0*g0, then g = g + wi*gi
+ * (weights NULL: each 1/n; pass rows_i / global rows for uneven shards),
+ * and g is written to every replica (nnact_mlp_grads_write). Waits.
+ * Errors: NNACT_ERR_INVALID_ARG (NULL replicas, a NULL replica, n = 0, two
+ * replicas on one context, a non-finite weight), NNACT_ERR_SHAPE (the
+ * replicas' architectures differ: named), NNACT_ERR_OUT_OF_MEMORY,
+ * NNACT_ERR_OPENCL. */
+NNACT_API nnact_status nnact_mlps_allreduce_grads(nnact_mlp *const *replicas, size_t n,
+                                                  const float *weights);
 
 /* Saves the architecture and parameters (not the optimizer state) in a
  * versioned, CRC-32-checked little-endian file, written to a temporary file

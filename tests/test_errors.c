@@ -32,6 +32,7 @@ START_TEST(status_strings)
         {NNACT_ERR_UNSUPPORTED, "NNACT_ERR_UNSUPPORTED"},
         {NNACT_ERR_IO, "NNACT_ERR_IO"},
         {NNACT_ERR_OPENCL, "NNACT_ERR_OPENCL"},
+        {NNACT_ERR_COMM, "NNACT_ERR_COMM"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *got = nnact_status_string(names[i].st);
@@ -39,7 +40,7 @@ START_TEST(status_strings)
                       "nnact_status_string(%d) should be %s, got %s", (int)names[i].st,
                       names[i].name, got ? got : "(NULL)");
     }
-    const int bad[] = {NNACT_ERR_OPENCL + 1, 100, -1, INT32_MIN};
+    const int bad[] = {NNACT_ERR_COMM + 1, 100, -1, INT32_MIN};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *got = nnact_status_string((nnact_status)bad[i]);
         ck_assert_msg(got && !strcmp(got, "unknown status"),

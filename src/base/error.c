@@ -18,6 +18,7 @@ static const char *const status_names[] = {
     [NNACT_ERR_UNSUPPORTED] = "NNACT_ERR_UNSUPPORTED",
     [NNACT_ERR_IO] = "NNACT_ERR_IO",
     [NNACT_ERR_OPENCL] = "NNACT_ERR_OPENCL",
+    [NNACT_ERR_COMM] = "NNACT_ERR_COMM",
 };
 
 const char *nnact_status_string(nnact_status status)

@@ -312,7 +312,9 @@ static nnact_status resolve_scaler(nnact_mlp *m)
     return NNACT_OK;
 }
 
-static nnact_status unscale_gradients(nnact_mlp *m)
+/* Flags inf/NaN in every gradient on the device, multiplying them by inv,
+ * and starts the flag's read. */
+static nnact_status flag_gradients(nnact_mlp *m, float inv)
 {
     nnact_status st = NNACT_OK;
     if (!m->flag)
@@ -323,7 +325,6 @@ static nnact_status unscale_gradients(nnact_mlp *m)
         nnact_tensor *g[] = {m->layers[i].dW, m->layers[i].db};
         for (size_t k = 0; k < 2 && st == NNACT_OK; k++) {
             cl_ulong go = g[k]->offset, n = nnact_numel(g[k]);
-            float inv = 1.0f / m->scale;
             nnact_arg args[] = {NNACT_ARG(g[k]->buf), NNACT_ARG(go), NNACT_ARG(n),
                                 NNACT_ARG(inv), NNACT_ARG(m->flag->buf)};
             if (n)
@@ -342,6 +343,30 @@ static nnact_status unscale_gradients(nnact_mlp *m)
     }
     m->applied = false;
     return NNACT_OK;
+}
+
+static nnact_status unscale_gradients(nnact_mlp *m)
+{
+    return flag_gradients(m, 1.0f / m->scale);
+}
+
+nnact_status nnact_mlp_reflag_gradients(nnact_mlp *m)
+{
+    if (m->storage != NNACT_F16)
+        return NNACT_OK;
+    nnact_status st = NNACT_OK;
+    if (m->flag_read && !m->applied) {
+        /* This replica's own verdict on gradients now replaced: dropped
+         * unread, so the books count only the reduced gradients' flag. */
+        cl_int err = clWaitForEvents(1, &m->flag_read);
+        clReleaseEvent(m->flag_read);
+        m->flag_read = NULL;
+        if (err != CL_SUCCESS)
+            return nnact_fail_cl(err, "loss scaling: reading the inf/NaN flag");
+    } else {
+        st = resolve_scaler(m); /* an applied step's outcome still counts */
+    }
+    return st == NNACT_OK ? flag_gradients(m, 1.0f) : st; /* x1: exact */
 }
 
 nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype)
@@ -493,6 +518,16 @@ nnact_status nnact_mlp_train_step(nnact_mlp *mlp, const nnact_tensor *x,
 {
     nnact_status st = nnact_mlp_backprop(mlp, x, target, loss, loss_value, accuracy);
     return st == NNACT_OK ? nnact_mlp_apply(mlp, opt) : st;
+}
+
+nnact_status nnact_mlp_backprop_accumulate(nnact_mlp *mlp, const nnact_tensor *x,
+                                           const nnact_tensor *target, const nnact_loss *loss,
+                                           nnact_tensor *sums)
+{
+    const char *fn = "nnact_mlp_backprop_accumulate";
+    if (!sums)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: sums is NULL", fn);
+    return backprop(mlp, x, target, loss, NULL, NULL, sums, fn);
 }
 
 nnact_status nnact_mlp_train_step_accumulate(nnact_mlp *mlp, const nnact_tensor *x,

@@ -40,6 +40,11 @@ struct nnact_mlp {
 nnact_status nnact_mlp_alloc(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes,
                              const nnact_act *acts, nnact_mlp **out);
 
+/* After the gradients were replaced (nnact_mlp_grads_write), F16 storage:
+ * the inf/NaN flag the next apply skips on, computed again from them
+ * (mlp.c, beside the loss scaler it feeds); nothing with F32. */
+nnact_status nnact_mlp_reflag_gradients(nnact_mlp *m);
+
 /* A model file checked on the host, before any device is involved (so the
  * parser is fuzzed without OpenCL; mlp_io.c). */
 #define NNACT_MLP_MAX_SIZES 1024u /* layer sizes a file may hold */

@@ -19,6 +19,7 @@ CASES = [
     (lib.NNACT_ERR_UNSUPPORTED, nnact.UnsupportedError, RuntimeError),
     (lib.NNACT_ERR_IO, nnact.NnactIOError, OSError),
     (lib.NNACT_ERR_OPENCL, nnact.OpenCLError, RuntimeError),
+    (lib.NNACT_ERR_COMM, nnact.CommError, RuntimeError),
 ]
 
 

@@ -15,7 +15,7 @@ from ._lib import HEADER_VERSION as __version__, LIBRARY_VERSION as library_vers
 from ._lib import stats as _stats
 from .errors import (NnactError, InvalidArgumentError, ShapeError, DeviceNotFoundError,
                      DeviceMemoryError, BuildError, UnsupportedError, NnactIOError,
-                     OpenCLError)
+                     OpenCLError, CommError)
 from .context import (Context, Device, devices, select_device, default_context,
                       set_default_context)
 from .tensor import Tensor

@@ -13,7 +13,7 @@ typedef struct _cl_mem *cl_mem;
 typedef enum nnact_status {
     NNACT_OK, NNACT_ERR_INVALID_ARG, NNACT_ERR_SHAPE, NNACT_ERR_NO_PLATFORM,
     NNACT_ERR_DEVICE_NOT_FOUND, NNACT_ERR_OUT_OF_MEMORY, NNACT_ERR_BUILD,
-    NNACT_ERR_UNSUPPORTED, NNACT_ERR_IO, NNACT_ERR_OPENCL, ...
+    NNACT_ERR_UNSUPPORTED, NNACT_ERR_IO, NNACT_ERR_OPENCL, NNACT_ERR_COMM, ...
 } nnact_status;
 
 typedef enum nnact_device_type {

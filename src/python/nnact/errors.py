@@ -60,6 +60,10 @@ class OpenCLError(NnactError, RuntimeError):
     """Another OpenCL error; the message names it."""
 
 
+class CommError(NnactError, RuntimeError):
+    """Replicas disagree, or communication between them failed (MPI's message)."""
+
+
 _BY_STATUS = {
     lib.NNACT_ERR_INVALID_ARG: InvalidArgumentError,
     lib.NNACT_ERR_SHAPE: ShapeError,
@@ -70,6 +74,7 @@ _BY_STATUS = {
     lib.NNACT_ERR_UNSUPPORTED: UnsupportedError,
     lib.NNACT_ERR_IO: NnactIOError,
     lib.NNACT_ERR_OPENCL: OpenCLError,
+    lib.NNACT_ERR_COMM: CommError,
 }
 
 
