@@ -63,6 +63,11 @@ NNACT_API const char *nnact_status_string(nnact_status status);
  * none). Valid until the next nnact_ call on that thread. */
 NNACT_API const char *nnact_last_error(void);
 
+/* For libraries built on this one (libnnact-cl-mpi, bindings), so their
+ * failures read like the library's own: makes message (NULL: "") the calling
+ * thread's nnact_last_error() and returns status. */
+NNACT_API nnact_status nnact_set_error(nnact_status status, const char *message);
+
 /* The running library's version, "MAJOR.MINOR.PATCH" (its NNACT_VERSION_*
  * macros, which may differ from the header a program was compiled with:
  * bindings compare the two when they load). A static string. */

@@ -47,6 +47,11 @@ START_TEST(status_strings)
                       "nnact_status_string(%d) should be 'unknown status', got %s",
                       bad[i], got ? got : "(NULL)");
     }
+    /* Layers on the library (libnnact-cl-mpi) leave their messages so. */
+    ck_assert_int_eq(nnact_set_error(NNACT_ERR_COMM, "rank 2 differs"), NNACT_ERR_COMM);
+    ck_assert_str_eq(nnact_last_error(), "rank 2 differs");
+    ck_assert_int_eq(nnact_set_error(NNACT_OK, NULL), NNACT_OK);
+    ck_assert_str_eq(nnact_last_error(), "");
 }
 END_TEST
 

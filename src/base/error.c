@@ -31,6 +31,11 @@ const char *nnact_status_string(nnact_status status)
 
 const char *nnact_last_error(void) { return last_error; }
 
+nnact_status nnact_set_error(nnact_status status, const char *message)
+{
+    return nnact_fail(status, "%s", message ? message : "");
+}
+
 nnact_status nnact_fail(nnact_status status, const char *fmt, ...)
 {
     va_list ap;

@@ -4,6 +4,7 @@
  * drift test fails when a function of the header is missing here. */
 const char *nnact_status_string(nnact_status status);
 const char *nnact_last_error(void);
+nnact_status nnact_set_error(nnact_status status, const char *message);
 const char *nnact_version(void);
 const char *nnact_device_type_name(nnact_device_type type);
 nnact_status nnact_devices(nnact_device_info *out, size_t cap, size_t *count);
