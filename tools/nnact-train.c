@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dataset.h"
 #include "tool.h"
+#include "train_parallel.h"
 
 #include <nnact.h>
 #include <errno.h>
@@ -20,8 +21,8 @@
 
 typedef struct options {
     const char *data, *layers, *act, *optimizer, *device, *save, *load, *history, *schedule;
-    const char *tune, *storage;
-    int epochs, batch;
+    const char *tune, *storage, *devices, *reduce;
+    int epochs, batch, check_replicas, distributed;
     float lr;
     uint64_t seed;
     int epochs_given, layers_given, profile;
@@ -44,6 +45,14 @@ static void usage(FILE *f)
         "  --storage f32|f16   activations and their gradients stored as float32 (default)\n"
         "                      or half, with dynamic loss scaling; weights stay float32\n"
         "  --device SEL        device selector (overrides NNACT_DEVICE)\n"
+        "  --devices SEL,SEL,...  data parallelism: one replica per device in this\n"
+        "                      process; --batch stays the global batch, cut in order\n"
+        "  --distributed       one replica per MPI rank (implied under mpirun); each\n"
+        "                      rank takes the local-rank-th device; rank 0 prints\n"
+        "  --reduce mpi|ordered  MPI's own sum (default) or rank order (bit-identical\n"
+        "                      to --devices with as many replicas)\n"
+        "  --check-replicas N  compare the replicas' parameters every N steps\n"
+        "                      (default 0: after each epoch)\n"
         "  --save FILE         save the trained model\n"
         "  --load FILE         start from a saved model; with no --epochs, only evaluate\n"
         "  --history FILE.csv  per-epoch loss and accuracy\n"
@@ -88,8 +97,8 @@ static int parse_args(int argc, char **argv, options *o)
             usage(stdout);
             exit(0);
         }
-        if (!strcmp(a, "--profile")) {
-            o->profile = 1;
+        if (!strcmp(a, "--profile") || !strcmp(a, "--distributed")) {
+            *(a[2] == 'p' ? &o->profile : &o->distributed) = 1;
             continue;
         }
         if (!v) {
@@ -103,6 +112,12 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(a, "--act")) o->act = v;
         else if (!strcmp(a, "--optimizer")) o->optimizer = v;
         else if (!strcmp(a, "--device")) o->device = v;
+        else if (!strcmp(a, "--devices")) o->devices = v;
+        else if (!strcmp(a, "--reduce")) {
+            o->reduce = v;
+            ok = !strcmp(v, "mpi") || !strcmp(v, "ordered");
+        }
+        else if (!strcmp(a, "--check-replicas")) ok = parse_int(v, &o->check_replicas);
         else if (!strcmp(a, "--save")) o->save = v;
         else if (!strcmp(a, "--load")) o->load = v;
         else if (!strcmp(a, "--history")) o->history = v;
@@ -135,6 +150,7 @@ static int parse_args(int argc, char **argv, options *o)
                     !strcmp(a, "--lr") ? "a finite number > 0" :
                     !strcmp(a, "--schedule") ? "cosine or constant" :
                     !strcmp(a, "--storage") ? "f32 or f16" :
+                    !strcmp(a, "--reduce") ? "mpi or ordered" :
                     !strcmp(a, "--batch") ? "an integer >= 1" : "an integer >= 0");
             return 0;
         }
@@ -292,6 +308,15 @@ int main(int argc, char **argv)
 
     if (!(sizes = parse_layers(o.layers, &n_sizes)))
         return 2;
+    parallel par;
+    if (!parallel_begin(&par, &argc, &argv, o.devices, o.distributed, o.reduce,
+                        o.check_replicas, &o.device)) {
+        parallel_end(&par, true);
+        free(sizes);
+        return 2;
+    }
+    if (par.rank) /* rank 0 saves and writes the history */
+        o.save = o.history = NULL;
     if (o.profile)
         setenv("NNACT_PROFILE", "1", 1);
     TOOL_TRY(nnact_ctx_create(&ctx, o.device), goto out);
@@ -394,6 +419,9 @@ int main(int argc, char **argv)
         TOOL_TRY(nnact_tensor_write(ytr, train.labels), goto out);
     }
     TOOL_TRY(nnact_tensor_create(ctx, 1, NNACT_LOSS_SUMS, &sums), goto out);
+    if (o.epochs > 0)
+        TOOL_TRY(parallel_setup(&par, ctx, mlp, o.load, sizes, n_sizes, acts, o.seed,
+                                nnact_mlp_storage(mlp), xtr, ytr, sums, &train, B), goto out);
     TOOL_TRY(nnact_tensor_create(ctx, test.n, F, &xt), goto out);
     TOOL_TRY(nnact_tensor_create(ctx, test.n, 1, &yt), goto out);
     TOOL_TRY(nnact_tensor_write(xt, test.x), goto out);
@@ -443,17 +471,17 @@ int main(int argc, char **argv)
         if (e == 1 && train.n >= B) {
             TOOL_TRY(nnact_tensor_gather_rows(xb, xtr, perm), goto out);
             TOOL_TRY(nnact_tensor_gather_rows(yb, ytr, perm), goto out);
-            TOOL_TRY(warm_up(mlp, xb, yb, &loss), goto out);
+            TOOL_TRY(parallel_active(&par) ? parallel_warm_up(&par, perm, B, &loss)
+                                           : warm_up(mlp, xb, yb, &loss), goto out);
         }
         double t0 = now();
         float train_loss = 0, train_acc = 0;
         size_t seen = 0;
         TOOL_TRY(nnact_tensor_fill(sums, 0.0f), goto out);
+        TOOL_TRY(parallel_zero_sums(&par), goto out);
         for (size_t start = 0; start < train.n; start += B) {
             const size_t rows = train.n - start < B ? train.n - start : B;
             nnact_tensor *x = rows == B ? xb : xpart, *y = rows == B ? yb : ypart;
-            TOOL_TRY(nnact_tensor_gather_rows(x, xtr, perm + start), goto out);
-            TOOL_TRY(nnact_tensor_gather_rows(y, ytr, perm + start), goto out);
             if (cosine)
                 opt.lr = (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979 *
                                                           (double)step / total_steps)));
@@ -461,9 +489,18 @@ int main(int argc, char **argv)
             /* loss and accuracy add up on the device: no wait per step; the
              * sums are read every 64 steps (16 on a terminal, for the bar)
              * to stop a diverging run early, and after the last */
-            TOOL_TRY(nnact_mlp_train_step_accumulate(mlp, x, y, &loss, &opt, sums), goto out);
+            if (parallel_active(&par)) { /* each replica gathers its own shard */
+                TOOL_TRY(parallel_step(&par, perm + start, rows, &loss, &opt), goto out);
+            } else {
+                TOOL_TRY(nnact_tensor_gather_rows(x, xtr, perm + start), goto out);
+                TOOL_TRY(nnact_tensor_gather_rows(y, ytr, perm + start), goto out);
+                TOOL_TRY(nnact_mlp_train_step_accumulate(mlp, x, y, &loss, &opt, sums),
+                         goto out);
+            }
             seen += rows;
             const size_t done = start / B + 1;
+            if (seen == train.n)
+                TOOL_TRY(parallel_epoch_end(&par), goto out);
             if (done % (tty ? 16 : 64) == 0 || seen == train.n) {
                 TOOL_TRY(nnact_loss_sums_read(sums, &train_loss, &train_acc), goto out);
                 if (!isfinite(train_loss)) { /* the weights are lost too: save nothing */
@@ -507,9 +544,11 @@ int main(int argc, char **argv)
         if (tty)
             printf("\r\033[K");
         printf("epoch %2d/%d  train loss %.4f  train acc %.4f  test acc %.4f  "
-               "%.0f samples/s  %.2f s\n", e, o.epochs, last_loss, (double)train_acc,
+               "%.0f samples/s  %.2f s", e, o.epochs, last_loss, (double)train_acc,
                (double)test_acc,
                (double)seen / secs, secs);
+        parallel_print_epoch(&par, secs, (train.n + B - 1) / B);
+        printf("\n");
         if (hist)
             fprintf(hist, "%d,%.6f,%.6f,%.6f,%.6f,%.3f\n", e, last_loss, (double)train_acc,
                     test_loss, (double)test_acc, secs);
@@ -546,10 +585,13 @@ int main(int argc, char **argv)
            dsname, o.epochs, (double)test_acc,
            o.epochs ? train_seconds / o.epochs : 0.0, dev->device_name, dev->platform_name);
     printf("result: dataset=%s epochs=%d test_accuracy=%.4f train_loss=%.4f "
-           "seconds_per_epoch=%.2f device=\"%s\"\n", dsname, o.epochs, (double)test_acc,
+           "seconds_per_epoch=%.2f device=\"%s\"", dsname, o.epochs, (double)test_acc,
            last_loss, o.epochs ? train_seconds / o.epochs : 0.0, dev->device_name);
+    parallel_print_result(&par, train_seconds, step, B, nnact_mlp_param_count(mlp));
+    printf("\n");
     rc = 0;
 out:
+    parallel_end(&par, rc != 0); /* under MPI a failure stops every rank */
     if (hist)
         fclose(hist);
     free(perm), free(sizes), free(acts);
