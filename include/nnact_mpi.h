@@ -56,7 +56,8 @@ NNACT_API nnact_status nnact_mpi_bcast_params(nnact_mlp *mlp, MPI_Comm comm, int
  * partial shards give the exact mean. With F16 storage the skip flag is
  * then taken from the sum (nnact_mlp_grads_write): every rank skips
  * together. seconds (may be NULL) receives the time spent in MPI calls;
- * the rest of the call is staging (reading and writing the gradients).
+ * the rest of the call is staging (reading and writing the gradients). One
+ * rank with weight 1 returns at once: its gradients are already the sum.
  * Errors: NNACT_ERR_INVALID_ARG (NULL, non-finite weight, unknown order),
  * NNACT_ERR_COMM, NNACT_ERR_OUT_OF_MEMORY, NNACT_ERR_OPENCL. */
 NNACT_API nnact_status nnact_mpi_allreduce_grads(nnact_mlp *mlp, MPI_Comm comm, float weight,

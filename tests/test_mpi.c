@@ -11,7 +11,11 @@
  *            NNACT_ERR_COMM naming that rank, from check_same_model and
  *            from bcast_params.
  *  abort     the last rank fails and calls MPI_Abort while the others wait
- *            in the gradient reduction: mpirun must stop them all. */
+ *            in the gradient reduction: mpirun must stop them all.
+ *  bench     not a test: times nnact_mpi_allreduce_grads alone on the
+ *            784-256-128-10 model (940,584 gradient bytes), both orders,
+ *            after a barrier so no rank waits for another's compute
+ *            (doc/distributed.md). */
 #include <nnact_mpi.h>
 
 #include "dataset.h"
@@ -178,6 +182,42 @@ static void fail_one(nnact_ctx *c)
     nnact_mlp_destroy(m);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bench(nnact_ctx *c)
+{
+    static const size_t big[] = {784, 256, 128, 10};
+    static const char *const big_acts[] = {"relu", "relu", "softmax"};
+    nnact_mlp *m = NULL;
+    OK(nnact_mlp_create(c, big, 4, big_acts, 1, &m));
+    enum { REPS = 300, SKIP = 20 };
+    static double mpi_s[REPS], total_s[REPS];
+    for (int order = 0; order < 2; order++) {
+        for (int i = 0; i < REPS; i++) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            double t0 = MPI_Wtime();
+            OK(nnact_mpi_allreduce_grads(m, MPI_COMM_WORLD, 1.0f / (float)size,
+                                         (nnact_reduce_order)order, &mpi_s[i]));
+            total_s[i] = MPI_Wtime() - t0;
+        }
+        double sm = 0, st = 0;
+        for (int i = SKIP; i < REPS; i++)
+            sm += mpi_s[i], st += total_s[i] - mpi_s[i];
+        qsort(mpi_s + SKIP, REPS - SKIP, sizeof *mpi_s, cmp_double);
+        if (rank == 0)
+            printf("%d ranks, %s: %zu bytes, in MPI %.3f ms mean, %.3f ms p95; staging "
+                   "%.3f ms mean (%d reps)\n", size, order ? "rank order" : "MPI_Allreduce",
+                   4 * nnact_mlp_param_count(m), 1e3 * sm / (REPS - SKIP),
+                   1e3 * mpi_s[SKIP + (int)(0.95 * (REPS - SKIP - 1))],
+                   1e3 * st / (REPS - SKIP), REPS - SKIP);
+    }
+    nnact_mlp_destroy(m);
+}
+
 int main(int argc, char **argv)
 {
     int provided;
@@ -207,6 +247,8 @@ int main(int argc, char **argv)
         mismatch(c);
     } else if (!strcmp(mode, "abort")) {
         fail_one(c);
+    } else if (!strcmp(mode, "bench")) {
+        bench(c);
     } else {
         expect(0, "unknown mode '%s'", mode);
     }

@@ -114,6 +114,16 @@ static dataset spiral(void)
     return ds;
 }
 
+/* The optimizer by name (SGD at lr 0.1, for visible steps in 50) and the
+ * sparse CCE loss of every training test. */
+static void training(const char *opt_name, nnact_optim *opt, nnact_loss *loss)
+{
+    TU_OK(nnact_optim_from_name(opt_name, opt));
+    TU_OK(nnact_loss_from_name("sparse_cce", loss));
+    if (opt->kind == NNACT_OPTIM_SGD)
+        opt->lr = 0.1f;
+}
+
 /* _i: {SGD, Adam} x {F32, F16}. */
 START_TEST(replicas_equal_one_model_summing_shards_in_order)
 {
@@ -121,10 +131,7 @@ START_TEST(replicas_equal_one_model_summing_shards_in_order)
     nnact_dtype storage = _i % 2 ? NNACT_F16 : NNACT_F32;
     nnact_optim opt;
     nnact_loss loss;
-    TU_OK(nnact_optim_from_name(opt_name, &opt));
-    TU_OK(nnact_loss_from_name("sparse_cce", &loss));
-    if (opt.kind == NNACT_OPTIM_SGD)
-        opt.lr = 0.1f;
+    training(opt_name, &opt, &loss);
     open_contexts();
     dataset ds = spiral();
     nnact_mlp *rep[2] = {model(ctx[0], storage), model(ctx[1], storage)};
@@ -202,10 +209,7 @@ START_TEST(replicas_near_one_model_at_the_whole_batch)
     const char *opt_name = _i ? "adam" : "sgd";
     nnact_optim opt;
     nnact_loss loss;
-    TU_OK(nnact_optim_from_name(opt_name, &opt));
-    TU_OK(nnact_loss_from_name("sparse_cce", &loss));
-    if (opt.kind == NNACT_OPTIM_SGD)
-        opt.lr = 0.1f;
+    training(opt_name, &opt, &loss);
     open_contexts();
     dataset ds = spiral();
     nnact_mlp *rep[2] = {model(ctx[0], NNACT_F32), model(ctx[1], NNACT_F32)};

@@ -36,8 +36,12 @@ static uint32_t architecture_digest(const nnact_mlp *mlp)
     return (uint32_t)c;
 }
 
-static nnact_status comm_info(MPI_Comm comm, int *rank, int *size, const char *fn)
+/* The checks every function starts with: a model, and this rank's place. */
+static nnact_status begin(const nnact_mlp *mlp, MPI_Comm comm, int *rank, int *size,
+                          const char *fn)
 {
+    if (!mlp)
+        return nnact_mpi_failf(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
     int rc = MPI_Comm_rank(comm, rank);
     if (rc == MPI_SUCCESS)
         rc = MPI_Comm_size(comm, size);
@@ -47,10 +51,8 @@ static nnact_status comm_info(MPI_Comm comm, int *rank, int *size, const char *f
 nnact_status nnact_mpi_check_same_model(nnact_mlp *mlp, MPI_Comm comm)
 {
     const char *fn = "nnact_mpi_check_same_model";
-    if (!mlp)
-        return nnact_mpi_failf(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
     int rank, size;
-    nnact_status st = comm_info(comm, &rank, &size, fn);
+    nnact_status st = begin(mlp, comm, &rank, &size, fn);
     if (st != NNACT_OK)
         return st;
     uint64_t mine[3] = {architecture_digest(mlp), nnact_mlp_depth(mlp),
@@ -78,10 +80,8 @@ nnact_status nnact_mpi_check_same_model(nnact_mlp *mlp, MPI_Comm comm)
 nnact_status nnact_mpi_bcast_params(nnact_mlp *mlp, MPI_Comm comm, int root)
 {
     const char *fn = "nnact_mpi_bcast_params";
-    if (!mlp)
-        return nnact_mpi_failf(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
     int rank, size;
-    nnact_status st = comm_info(comm, &rank, &size, fn);
+    nnact_status st = begin(mlp, comm, &rank, &size, fn);
     if (st != NNACT_OK)
         return st;
     if (root < 0 || root >= size)
@@ -123,10 +123,8 @@ nnact_status nnact_mpi_bcast_params(nnact_mlp *mlp, MPI_Comm comm, int root)
 nnact_status nnact_mpi_check_replicas(nnact_mlp *mlp, MPI_Comm comm)
 {
     const char *fn = "nnact_mpi_check_replicas";
-    if (!mlp)
-        return nnact_mpi_failf(NNACT_ERR_INVALID_ARG, "%s: mlp is NULL", fn);
     int rank, size;
-    nnact_status st = comm_info(comm, &rank, &size, fn);
+    nnact_status st = begin(mlp, comm, &rank, &size, fn);
     if (st != NNACT_OK)
         return st;
     uint32_t crc = 0;

@@ -90,6 +90,8 @@ nnact_status nnact_mpi_allreduce_grads(nnact_mlp *mlp, MPI_Comm comm, float weig
         rc = MPI_Comm_size(comm, &size);
     if (rc != MPI_SUCCESS)
         return nnact_mpi_fail_rc(rc, fn, "the communicator");
+    if (size == 1 && weight == 1.0f)
+        return NNACT_OK; /* the sum of one rank's gradients: nothing to move */
     const int n = (int)count;
     float *g = reserve(&grads_buf, count ? count : 1);
     float *slices = order == NNACT_REDUCE_RANK_ORDER
