@@ -16,6 +16,7 @@ from ._lib import ffi, lib, stats
 from .context import default_context
 from .errors import InvalidArgumentError, check
 from .ops import Loss, Optimizer
+from .replicas import Replicas
 from .tensor import Tensor, check_float_array, dtype_name, DTYPES
 
 
@@ -227,7 +228,8 @@ class MLP:
 
     # -- training ---------------------------------------------------------
     def fit(self, X, y, epochs=10, batch_size=128, optimizer="adam", lr=None,
-            validation=None, progress=True, schedule="cosine", shuffle=True, seed=None):
+            validation=None, progress=True, schedule="cosine", shuffle=True, seed=None,
+            devices=None):
         """Trains on X (n x sizes[0]) against y ((n,) integer labels or an
         (n, classes) float array) and returns the history: one dict per
         epoch with loss, accuracy (training, averaged over the epoch),
@@ -236,7 +238,13 @@ class MLP:
         optimizer: a name ("adam", "adamw", "sgd", "momentum", "nesterov")
         or an nnact.Optimizer; lr: its learning rate (None: the optimizer's
         default), decayed over the run by schedule "cosine" (nnact-train's
-        default) or kept "constant". The last partial batch trains too."""
+        default) or kept "constant". The last partial batch trains too.
+
+        devices: data parallelism, one replica per entry (a Context, Device
+        or selector; the first is the model's own device): batch_size stays
+        the global batch, cut into one shard per replica in order, and the
+        shard gradients are summed in replica order (nnact_mlps_allreduce_grads)
+        before every replica takes the same step (doc/distributed.md)."""
         ctx = self.ctx
         x = _features(ctx, X, self.sizes[0])
         n = x.shape[0]
@@ -261,14 +269,15 @@ class MLP:
         rng = np.random.default_rng(self.seed if seed is None else seed)
         part = n % B
         history = []
-        with ctx._lock:
+        reps = Replicas(self, devices, x, t, B) if devices is not None else None
+        with reps.locks() if reps else ctx._lock:
             h = self._handle()
             xb, tb = ctx.empty((B, x.shape[1])), ctx.empty((B, t.shape[1]))
             xp = tp = None
             if part:
                 xp = self._view(xb, part)
                 tp = self._view(tb, part)
-            sums = ctx.empty((1, lib.NNACT_LOSS_SUMS))
+            sums = reps.sums[0] if reps else ctx.empty((1, lib.NNACT_LOSS_SUMS))
             base_lr = opt.lr
             steps_per_epoch = (n + B - 1) // B
             total = float(epochs) * steps_per_epoch
@@ -278,21 +287,30 @@ class MLP:
                 if shuffle:
                     perm = rng.permutation(n).astype(np.uintp)
                 cperm = ffi.from_buffer("size_t[]", perm)
-                if e == 1:  # compile kernels before the clock starts
+                if e == 1 and reps:  # compile kernels before the clock starts
+                    reps.warm_up(cperm, min(B, n), lo)
+                elif e == 1:
                     self._warm_up(x, t, xb, tb, cperm, lo, B, part, xp, tp)
                 t0 = time.perf_counter()
                 check(lib.nnact_tensor_fill(sums._h, 0.0))
+                if reps:
+                    reps.zero_sums()
                 for s in range(steps_per_epoch):
                     start = s * B
                     full = start + B <= n
-                    xs, ts = (xb, tb) if full else (xp, tp)
-                    check(lib.nnact_tensor_gather_rows(xs._h, x._h, cperm + start))
-                    check(lib.nnact_tensor_gather_rows(ts._h, t._h, cperm + start))
                     if schedule == "cosine":
                         opt._c.lr = base_lr * 0.5 * (1.0 + math.cos(math.pi * step / total))
                     step += 1
+                    if reps:  # each replica gathers its own shard
+                        reps.step(cperm, start, B if full else part, lo, opt)
+                        continue
+                    xs, ts = (xb, tb) if full else (xp, tp)
+                    check(lib.nnact_tensor_gather_rows(xs._h, x._h, cperm + start))
+                    check(lib.nnact_tensor_gather_rows(ts._h, t._h, cperm + start))
                     check(lib.nnact_mlp_train_step_accumulate(h, xs._h, ts._h, lo._c, opt._c,
                                                               sums._h))
+                if reps:
+                    reps.merged_sums()
                 value, acc = ffi.new("float *"), ffi.new("float *")
                 check(lib.nnact_loss_sums_read(sums._h, value, acc))
                 stats["blocking_reads"] += 1
