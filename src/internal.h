@@ -283,9 +283,15 @@ nnact_status nnact_read_file(const char *path, unsigned char **data, size_t *n,
 uint64_t nnact_fnv1a(uint64_t h, const char *s);
 
 /* The cache directory: $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else
- * $HOME/.cache/nnact (fileio.c); nnact_make_dirs is mkdir -p. */
+ * $HOME/.cache/nnact (cache_dir.c); nnact_make_dirs is mkdir -p, 0700. */
 bool nnact_cache_dir(char *buf, size_t cap);
 void nnact_make_dirs(const char *dir);
+/* Reads a cache entry (NUL-terminated, n excludes the NUL) when it and its
+ * directory belong to this user and no one else may write them; else a
+ * miss: NNACT_ERR_IO (or NNACT_ERR_OUT_OF_MEMORY) with why saying what was
+ * refused ("" when there is simply no entry), and no message recorded. */
+nnact_status nnact_read_cache_entry(const char *path, unsigned char **data, size_t *n,
+                                    char *why, size_t cap);
 
 /* Program-binary cache (bincache.c): on for GPU drivers, off on pocl. */
 bool nnact_bincache_enabled(const nnact_ctx *ctx);

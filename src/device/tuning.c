@@ -151,8 +151,12 @@ static char *read_tuning(const nnact_ctx *ctx, char *path, size_t cap)
         return NULL;
     unsigned char *data;
     size_t n;
-    if (nnact_read_file(path, &data, &n, "tuning file") != NNACT_OK)
+    char why[2600];
+    if (nnact_read_cache_entry(path, &data, &n, why, sizeof why) != NNACT_OK) {
+        if (ctx->debug && why[0])
+            fprintf(stderr, "nnact: tuning file refused (%s)\n", why);
         return NULL;
+    }
     char *text = (char *)data, key[512], want[600];
     tuning_key(ctx, key, sizeof key);
     snprintf(want, sizeof want, "\n# key: %s\n", key);
