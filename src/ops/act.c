@@ -166,11 +166,13 @@ nnact_status nnact_act_backward_body(nnact_ctx *ctx, const nnact_act *act,
     return nnact_plan_done(&p, backward_run(ctx, act, p.dtype, in, dy, dx));
 }
 
-nnact_status nnact_check_act_input(nnact_ctx *ctx, const nnact_act *act,
-                                   const nnact_tensor *x, const char *xn,
-                                   const nnact_tensor *y, const char *yn,
-                                   const nnact_tensor *dy, const char *fn,
-                                   const nnact_tensor **in)
+/* Checks the tensor the derivative reads (x or y, named xn and yn) and
+ * returns it in *in (NULL when it reads neither). */
+static nnact_status check_act_input(nnact_ctx *ctx, const nnact_act *act,
+                                    const nnact_tensor *x, const char *xn,
+                                    const nnact_tensor *y, const char *yn,
+                                    const nnact_tensor *dy, const char *fn,
+                                    const nnact_tensor **in)
 {
     /* Only the tensor the derivative reads is required; the other is ignored. */
     const act_def *def = &acts[act->kind];
@@ -200,7 +202,7 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
         (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
         (st = nnact_check_same_shape(dy, "dy", dx, "dx", fn)) != NNACT_OK ||
-        (st = nnact_check_act_input(ctx, act, x, "x", y, "y", dy, fn, &in)) != NNACT_OK)
+        (st = check_act_input(ctx, act, x, "x", y, "y", dy, fn, &in)) != NNACT_OK)
         return st;
     return nnact_act_backward_body(ctx, act, in, dy, dx);
 }

@@ -6,7 +6,7 @@
  *   2. the user's tuning file for this exact device, written by nnact_tune /
  *      nnact-tune: <cache dir>/clblast-<hash>.params, whose "# key:" line
  *      (device name, driver, platform version, CLBlast version) must match;
- *   3. the database shipped in the library (src/tuning.db, embedded at build
+ *   3. the database shipped in the library (src/gemm/tuning.db, embedded at build
  *      time), whose entries match a device class rather than one device;
  *   4. CLBlast's own database and defaults.
  * Anything that does not fit (another key, another CLBlast version, bad
