@@ -52,5 +52,15 @@ nnact_status nnact_read_cache_entry(const char *path, unsigned char **data, size
 /* Lower-cases name into key with '-' as '_' (the by-name lookups' rule,
  * name_key.c); false when it does not fit. */
 bool nnact_name_key(const char *name, char *key, size_t cap);
+/* Another name for a canonical one (the by-name lookups' tables). */
+typedef struct nnact_alias {
+    const char *alias, *name;
+} nnact_alias;
+/* The start of every from_name lookup: name and out must not be NULL and
+ * name's key must fit (else "fn: unknown what 'name'"); an alias's key
+ * becomes its canonical name. */
+nnact_status nnact_name_lookup(const char *name, const void *out, char *key, size_t cap,
+                               const nnact_alias *aliases, size_t n_aliases, const char *fn,
+                               const char *what);
 
 #endif

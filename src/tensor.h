@@ -63,6 +63,9 @@ nnact_status nnact_check_tensor(const nnact_ctx *ctx, const nnact_tensor *t,
 nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                                     const nnact_tensor *b, const char *bn,
                                     const char *fn);
+/* a and b (named an, bn): tensors of ctx of one shape. */
+nnact_status nnact_check_pair(const nnact_ctx *ctx, const nnact_tensor *a, const char *an,
+                              const nnact_tensor *b, const char *bn, const char *fn);
 nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn);
 nnact_status nnact_check_temperature(float t, const char *fn);
 /* An activation's kind and parameters (as a model file stores them)... */
