@@ -27,6 +27,15 @@ nnact_status nnact_resolve_device(const char *selector, nnact_device_info *info,
                                   cl_platform_id *platform, cl_device_id *device,
                                   char *why, size_t why_cap);
 
+/* ---- contexts, the device floor's part (context.c) ---- */
+/* nnact_ctx_create and _from_queue up to the CLBlast state (the public
+ * functions, gemm/context_open.c, add it): the same checks and messages;
+ * *out is NULL on failure. */
+nnact_status nnact_ctx_open_device(nnact_ctx **out, const char *selector);
+nnact_status nnact_ctx_open_queue(nnact_ctx **out, cl_command_queue queue);
+/* Releases what the device floor holds and frees ctx. */
+void nnact_ctx_close_device(nnact_ctx *ctx);
+
 /* ---- device traits (traits.c, pure: tested on synthetic devices) ---- */
 /* What the device reports beyond nnact_device_info (context.c asks). */
 typedef struct nnact_device_limits {

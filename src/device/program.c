@@ -166,8 +166,8 @@ nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
                           cl_kernel *out)
 {
     if (!nnact_kernel_exists(id, dtype))
-        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: kernel %s has no %s form",
-                          nnact_kernel_name(id), nnact_dtype_name(dtype));
+        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: kernel %s has no form for "
+                          "storage type %d", nnact_kernel_name(id), (int)dtype);
     if (ctx->kernels[id][dtype]) {
         *out = ctx->kernels[id][dtype];
         return NNACT_OK;
