@@ -65,7 +65,7 @@ bool nnact_device_is_pocl(const nnact_device_info *d);
 bool nnact_row_kernels_suit(const nnact_device_info *d);
 
 /* ---- kernels (program.c, the table in device/kernel_list.h) ---- */
-#define NNACT_FAMILY(ID, name, prof) NNACT_FAMILY_##ID,
+#define NNACT_FAMILY(ID, name, prof, ...) NNACT_FAMILY_##ID,
 typedef enum nnact_family { NNACT_FAMILIES NNACT_FAMILY_COUNT } nnact_family;
 #undef NNACT_FAMILY
 
