@@ -385,7 +385,7 @@ NNACT_API nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *param
 NNACT_API const char *nnact_ctx_tuning(const nnact_ctx *ctx);
 /* The same as a value (NNACT_TUNING_NONE for a NULL ctx). */
 NNACT_API nnact_tuning_source nnact_ctx_tuning_source(const nnact_ctx *ctx);
-/* The line to add to the shipped database (src/device/tuning.db) so that devices
+/* The line to add to the shipped database (src/gemm/tuning.db) so that devices
  * of this one's class use params without tuning. */
 NNACT_API nnact_status nnact_tuning_db_line(const nnact_ctx *ctx, const char *params,
                                             char *buf, size_t cap);
