@@ -100,7 +100,7 @@ typedef struct nnact_device_info {
      * vector types as SIMD instructions (pocl, CPU runtimes); 1 when its
      * compiler splits them into scalars and vectorises across work-items
      * instead (GPUs, Mesa's llvmpipe, Oclgrind). Picks the row-kernel form
-     * and ranks CPU devices (README "Choosing a device"). */
+     * and ranks CPU devices (README.md, "Choosing a device"). */
     unsigned native_float_width;
 } nnact_device_info;
 
@@ -200,7 +200,7 @@ NNACT_API nnact_status nnact_tensor_read(const nnact_tensor *t, float *host);
  * the output's type; a value beyond half's range becomes +-inf, NaN stays
  * NaN. No device extension is needed (vload_half/vstore_half are core
  * OpenCL). Which operations run natively on F16 and which widen to a
- * float32 workspace: README "Storage types (F16)". */
+ * float32 workspace: doc/storage-types.md. */
 typedef enum nnact_dtype { NNACT_F32 = 0, NNACT_F16 } nnact_dtype;
 
 /* "f32", "f16"; NULL for an unknown dtype. */
@@ -269,7 +269,7 @@ typedef enum nnact_act_kind {
  * temperature (default 1), elu / celu alpha (default 1), hardtanh's lower
  * bound (default -1). beta: swish's and softplus' beta (default 1),
  * hardtanh's upper bound (default 1). Unused fields are 0. Formulas and
- * derivatives of every kind: the operation table in README.md. */
+ * derivatives of every kind: the operation table in doc/operations.md. */
 typedef struct nnact_act {
     nnact_act_kind kind;
     float alpha;
@@ -392,7 +392,7 @@ NNACT_API nnact_status nnact_tuning_save(const nnact_ctx *ctx, const char *param
 NNACT_API const char *nnact_ctx_tuning(const nnact_ctx *ctx);
 /* The same as a value (NNACT_TUNING_NONE for a NULL ctx). */
 NNACT_API nnact_tuning_source nnact_ctx_tuning_source(const nnact_ctx *ctx);
-/* The line to add to the shipped database (src/device/tuning.db) so that devices
+/* The line to add to the shipped database (src/gemm/tuning.db) so that devices
  * of this one's class use params without tuning. */
 NNACT_API nnact_status nnact_tuning_db_line(const nnact_ctx *ctx, const char *params,
                                             char *buf, size_t cap);

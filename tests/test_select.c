@@ -496,7 +496,7 @@ START_TEST(null_arguments)
 }
 END_TEST
 
-/* ---- the three implementations tested (README "Devices tested") ------ */
+/* ---- the three implementations tested (doc/devices.md) ------ */
 
 /* As they describe themselves on Debian 12 (nnact-info): llvmpipe is listed
  * first here and given more memory than pocl, so that only the

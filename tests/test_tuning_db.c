@@ -1,4 +1,4 @@
-/* The shipped tuning database (src/device/tuning.db) and its lookup, without a
+/* The shipped tuning database (src/gemm/tuning.db) and its lookup, without a
  * device: every entry parses and is found for a device of its class, a
  * lookup matches the class exactly (prefix from the start, exact names,
  * compute units, CLBlast version), and damaged lines are misses. */

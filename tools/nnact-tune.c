@@ -1,6 +1,6 @@
 /* nnact-tune: runs the library's CLBlast search (nnact_tune) for the selected
  * device, saves the winner as the device's tuning file, and prints the line
- * that adds it to the shipped database (src/device/tuning.db) for every machine of
+ * that adds it to the shipped database (src/gemm/tuning.db) for every machine of
  * the same class. */
 #define _POSIX_C_SOURCE 200809L
 #include <nnact.h>
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     if (f)
         fclose(f);
     if (nnact_tuning_db_line(ctx, params, db, sizeof db) == NNACT_OK)
-        printf("Database line (add it to src/device/tuning.db to ship it for this device "
+        printf("Database line (add it to src/gemm/tuning.db to ship it for this device "
                "class):\n%s\n", db);
     printf("Check with: nnact-bench --op sgemm\n");
     nnact_ctx_destroy(ctx);

@@ -201,34 +201,3 @@ uint64_t nnact_fnv1a(uint64_t h, const char *s)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     return h;
 }
-
-/* $NNACT_CACHE_DIR, else $XDG_CACHE_HOME/nnact, else $HOME/.cache/nnact. */
-bool nnact_cache_dir(char *buf, size_t cap)
-{
-    const char *d = getenv("NNACT_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"),
-               *h = getenv("HOME");
-    int w;
-    if (d && *d)
-        w = snprintf(buf, cap, "%s", d);
-    else if (x && *x)
-        w = snprintf(buf, cap, "%s/nnact", x);
-    else if (h && *h)
-        w = snprintf(buf, cap, "%s/.cache/nnact", h);
-    else
-        return false;
-    return w > 0 && (size_t)w < cap;
-}
-
-/* mkdir -p: every missing directory of dir, mode 0755 (errors are left to
- * the write that follows). */
-void nnact_make_dirs(const char *dir)
-{
-    char tmp[2400];
-    snprintf(tmp, sizeof tmp, "%s/", dir);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-}

@@ -62,9 +62,11 @@ cl_program nnact_bincache_load(nnact_ctx *ctx, const char *family, const char *c
         return NULL;
     unsigned char *buf;
     size_t n;
-    if (nnact_read_file(path, &buf, &n, "program cache") != NNACT_OK) {
+    char why[2600];
+    if (nnact_read_cache_entry(path, &buf, &n, why, sizeof why) != NNACT_OK) {
         if (ctx->debug)
-            fprintf(stderr, "nnact: program cache miss for '%s' (%s)\n", family, path);
+            fprintf(stderr, "nnact: program cache miss for '%s' (%s)\n", family,
+                    why[0] ? why : path);
         return NULL;
     }
     cl_program prog = NULL;

@@ -1,5 +1,7 @@
-/* Contexts: one device, one in-order queue, and the lazily built kernel
- * programs of that device. */
+/* Contexts, the device floor's part: one device, one in-order queue, the
+ * lazily built kernel programs of that device and the scratch buffers.
+ * The public create/destroy (gemm/context_open.c) add the CLBlast state on
+ * top, so this floor calls none above it. */
 #include "internal.h"
 
 #include <stdint.h>
@@ -70,7 +72,7 @@ static nnact_status ctx_alloc(nnact_ctx **out, const char *fn)
     return NNACT_OK;
 }
 
-nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
+nnact_status nnact_ctx_open_device(nnact_ctx **out, const char *selector)
 {
     if (!out)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_ctx_create: out is NULL");
@@ -105,26 +107,18 @@ nnact_status nnact_ctx_create(nnact_ctx **out, const char *selector)
         free(ctx);
         return nnact_fail_cl(err, "nnact_ctx_create: clCreateCommandQueue");
     }
-    if (!(ctx->counted = nnact_clblast_ctx_opened(ctx->device))) {
-        nnact_ctx_destroy(ctx);
-        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
-    }
     apply_traits(ctx);
     if (profile && !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
-        nnact_ctx_destroy(ctx);
+        nnact_ctx_close_device(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "nnact_ctx_create: out of host memory");
     }
     if (ctx->prof)
         nnact_prof_init(ctx);
-    if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
-        nnact_ctx_destroy(ctx);
-        return st;
-    }
     *out = ctx;
     return NNACT_OK;
 }
 
-nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue)
+nnact_status nnact_ctx_open_queue(nnact_ctx **out, cl_command_queue queue)
 {
     const char *fn = "nnact_ctx_create_from_queue";
     if (out)
@@ -161,23 +155,15 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     clRetainCommandQueue(queue);
     clRetainContext(ctx->context);
     ctx->queue = queue;
-    if (!(ctx->counted = nnact_clblast_ctx_opened(ctx->device))) {
-        nnact_ctx_destroy(ctx);
-        return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    }
     nnact_describe_listed(ctx->device, &ctx->info);
     apply_traits(ctx);
     if (env_flag("NNACT_PROFILE", 0) && (qp & CL_QUEUE_PROFILING_ENABLE) &&
         !(ctx->prof = malloc(NNACT_PROF_RECORDS * sizeof *ctx->prof))) {
-        nnact_ctx_destroy(ctx);
+        nnact_ctx_close_device(ctx);
         return nnact_fail(NNACT_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     }
     if (ctx->prof)
         nnact_prof_init(ctx);
-    if ((st = nnact_load_tuning(ctx)) != NNACT_OK) {
-        nnact_ctx_destroy(ctx);
-        return st;
-    }
     if (ctx->debug)
         fprintf(stderr, "nnact: adopted the application's queue on '%s' (%s)\n",
                 ctx->info.device_name, ctx->info.platform_name);
@@ -185,13 +171,10 @@ nnact_status nnact_ctx_create_from_queue(nnact_ctx **out, cl_command_queue queue
     return NNACT_OK;
 }
 
-void nnact_ctx_destroy(nnact_ctx *ctx)
+void nnact_ctx_close_device(nnact_ctx *ctx)
 {
-    if (!ctx)
-        return;
     clFinish(ctx->queue);
     nnact_prof_release(ctx);
-    free(ctx->clblast_pending);
     for (size_t i = 0; i < NNACT_K_COUNT; i++)
         for (size_t d = 0; d < NNACT_DTYPE_COUNT; d++)
             if (ctx->kernels[i][d])
@@ -209,8 +192,6 @@ void nnact_ctx_destroy(nnact_ctx *ctx)
             clReleaseMemObject(ctx->scratch[i].buf);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);
-    if (ctx->counted)
-        nnact_clblast_ctx_closed(ctx->device);
     free(ctx);
 }
 
@@ -223,9 +204,8 @@ cl_command_queue nnact_ctx_queue(const nnact_ctx *ctx) { return ctx ? ctx->queue
 
 nnact_status nnact_ctx_finish(nnact_ctx *ctx)
 {
-    nnact_status st = nnact_check_ctx(ctx, "nnact_ctx_finish");
-    if (st != NNACT_OK)
-        return st;
+    if (!ctx) /* as nnact_check_ctx (tensor/check.c) says it, on this floor */
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_ctx_finish: ctx is NULL");
     cl_int err = clFinish(ctx->queue);
     return err == CL_SUCCESS ? NNACT_OK : nnact_fail_cl(err, "nnact_ctx_finish: clFinish");
 }

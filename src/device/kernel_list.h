@@ -6,8 +6,11 @@
  *
  * NNACT_PROF(ID, label): a profile category (profile.c).
  *
- * NNACT_FAMILY(ID, name, PROFILE_CATEGORY): a program built on first use
- * (program.c says from which cl/ files).
+ * NNACT_FAMILY(ID, name, PROFILE_CATEGORY, typed, tail, shared...): a
+ * program built on first use from its cl/ files (their embedded arrays,
+ * cl_sources.h; NULL for none): typed is instantiated once per storage
+ * type, tail follows every storage type (it uses all their helpers), the
+ * shared files (at most 3) come once (program.c).
  *
  * NNACT_KERNEL(name, FAMILY, f32, f16): a kernel; the last columns, one per
  * storage type in nnact_dtype order, say whether the typed instantiation
@@ -36,16 +39,18 @@
     NNACT_PROF(DATA, "batch gather")                   \
     NNACT_PROF(CONVERT, "f16 conversions")
 
-#define NNACT_FAMILIES                           \
-    NNACT_FAMILY(ACT, act, ACT)                  \
-    NNACT_FAMILY(SOFTMAX, softmax, SOFTMAX)      \
-    NNACT_FAMILY(LOG_SOFTMAX, log_softmax, SOFTMAX) \
-    NNACT_FAMILY(PRELU, prelu, PRELU)            \
-    NNACT_FAMILY(DENSE, dense, DENSE)            \
-    NNACT_FAMILY(LOSS, loss, LOSS)               \
-    NNACT_FAMILY(OPTIM, optim, OPTIM)            \
-    NNACT_FAMILY(GATHER, data, DATA)             \
-    NNACT_FAMILY(CONVERT, convert, CONVERT)
+#define NNACT_FAMILIES                                                           \
+    NNACT_FAMILY(ACT, act, ACT, nnact_cl_act_cl, NULL, nnact_cl_act_formulas_cl)   \
+    NNACT_FAMILY(SOFTMAX, softmax, SOFTMAX, nnact_cl_softmax_cl, NULL, NULL)       \
+    NNACT_FAMILY(LOG_SOFTMAX, log_softmax, SOFTMAX, nnact_cl_log_softmax_cl, NULL, \
+                 NULL)                                                             \
+    NNACT_FAMILY(PRELU, prelu, PRELU, NULL, NULL, nnact_cl_prelu_cl)               \
+    NNACT_FAMILY(DENSE, dense, DENSE, NULL, NULL, nnact_cl_act_formulas_cl,        \
+                 nnact_cl_dense_cl)                                                \
+    NNACT_FAMILY(LOSS, loss, LOSS, NULL, NULL, nnact_cl_loss_cl)                   \
+    NNACT_FAMILY(OPTIM, optim, OPTIM, NULL, NULL, nnact_cl_optim_cl)               \
+    NNACT_FAMILY(GATHER, data, DATA, NULL, NULL, nnact_cl_gather_cl)               \
+    NNACT_FAMILY(CONVERT, convert, CONVERT, NULL, nnact_cl_convert_cl, NULL)
 
 /* Three kernels per elementwise activation (cl/act.cl, cl/dense.cl). */
 #define NNACT_ACT_KERNELS(n, KIND, da, db, needs) \

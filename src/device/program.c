@@ -22,20 +22,8 @@ typedef struct family_def {
     nnact_prof_category prof;
 } family_def;
 
-/* The sources of each family of kernel_list.h (a family missing here is
- * an undefined FAMILY_SOURCES_* at compile time). */
-#define FAMILY_SOURCES_ACT {nnact_cl_act_formulas_cl}, nnact_cl_act_cl, NULL
-#define FAMILY_SOURCES_SOFTMAX {NULL}, nnact_cl_softmax_cl, NULL
-#define FAMILY_SOURCES_LOG_SOFTMAX {NULL}, nnact_cl_log_softmax_cl, NULL
-#define FAMILY_SOURCES_PRELU {nnact_cl_prelu_cl}, NULL, NULL
-#define FAMILY_SOURCES_DENSE {nnact_cl_act_formulas_cl, nnact_cl_dense_cl}, NULL, NULL
-#define FAMILY_SOURCES_LOSS {nnact_cl_loss_cl}, NULL, NULL
-#define FAMILY_SOURCES_OPTIM {nnact_cl_optim_cl}, NULL, NULL
-#define FAMILY_SOURCES_GATHER {nnact_cl_gather_cl}, NULL, NULL
-/* convert.cl uses both storages' helpers: it follows the F16 prelude. */
-#define FAMILY_SOURCES_CONVERT {NULL}, NULL, nnact_cl_convert_cl
-#define NNACT_FAMILY(ID, name, prof) \
-    [NNACT_FAMILY_##ID] = {#name, FAMILY_SOURCES_##ID, NNACT_PROF_##prof},
+#define NNACT_FAMILY(ID, name, prof, typed, tail, ...) \
+    [NNACT_FAMILY_##ID] = {#name, {__VA_ARGS__}, typed, tail, NNACT_PROF_##prof},
 static const family_def families[] = {NNACT_FAMILIES};
 #undef NNACT_FAMILY
 _Static_assert(sizeof families / sizeof families[0] == NNACT_FAMILY_COUNT,
@@ -166,8 +154,8 @@ nnact_status nnact_kernel(nnact_ctx *ctx, nnact_kernel_id id, nnact_dtype dtype,
                           cl_kernel *out)
 {
     if (!nnact_kernel_exists(id, dtype))
-        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: kernel %s has no %s form",
-                          nnact_kernel_name(id), nnact_dtype_name(dtype));
+        return nnact_fail(NNACT_ERR_UNSUPPORTED, "internal: kernel %s has no form for "
+                          "storage type %d", nnact_kernel_name(id), (int)dtype);
     if (ctx->kernels[id][dtype]) {
         *out = ctx->kernels[id][dtype];
         return NNACT_OK;

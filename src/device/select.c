@@ -1,5 +1,5 @@
 /* The NNACT_DEVICE selector: a pure function over device descriptions, so
- * the grammar is tested without hardware. Grammar (README "Choosing a
+ * the grammar is tested without hardware. Grammar (README.md, "Choosing a
  * device"): comma-separated alternatives tried in order, each auto | a type |
  * a vendor | pocl | P | P:D | a substring of the device or platform name;
  * the best-ranked device among an alternative's matches wins. */
@@ -72,7 +72,7 @@ static int type_rank(const nnact_device_info *d)
  * instructions (pocl, Intel's CPU runtime: native float width > 1) before
  * one that emulates a GPU on the CPU (Mesa's llvmpipe, width 1): our CPU
  * kernels are written for the first; softmax 64x64 took 6.2 ms per call on
- * llvmpipe, 0.034 ms on pocl, same 2 cores (README "Choosing a device"). */
+ * llvmpipe, 0.034 ms on pocl, same 2 cores (README.md, "Choosing a device"). */
 static int cpu_rank(const nnact_device_info *d)
 {
     return d->type == NNACT_DEVICE_CPU && d->native_float_width <= 1;

@@ -240,5 +240,6 @@ nnact_status nnact_gemm_body(nnact_ctx *ctx, nnact_transpose trans_a,
         "F16 operands widened to float32 for SGEMM (no HGEMM: it accumulates in half)", 3,
         (nnact_operand[]){NNACT_READ(&a), NNACT_READ(&b),
                           beta != 0.0f ? NNACT_UPDATE(&c) : NNACT_WRITE(&c)});
-    return st ? st : nnact_plan_done(&p, sgemm_run(ctx, trans_a, trans_b, alpha, a, b, beta, c));
+    return st ? st
+              : nnact_plan_done(&p, sgemm_run(ctx, trans_a, trans_b, alpha, a, b, beta, c));
 }

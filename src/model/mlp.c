@@ -78,14 +78,19 @@ static bool relu_like(nnact_act_kind k)
     return k == NNACT_ACT_RELU || k == NNACT_ACT_LEAKY_RELU || k == NNACT_ACT_PRELU;
 }
 
+nnact_status nnact_mlp_begin(nnact_ctx *ctx, nnact_mlp **out, const char *fn)
+{
+    if (!out)
+        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
+    *out = NULL;
+    return nnact_check_ctx(ctx, fn);
+}
+
 nnact_status nnact_mlp_create(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes,
                               const char *const *acts, uint64_t seed, nnact_mlp **out)
 {
     const char *fn = "nnact_mlp_create";
-    if (!out)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
-    *out = NULL;
-    nnact_status st = nnact_check_ctx(ctx, fn);
+    nnact_status st = nnact_mlp_begin(ctx, out, fn);
     if (st != NNACT_OK)
         return st;
     if (!sizes || !acts)
@@ -163,11 +168,9 @@ LAYER_GETTER(nnact_mlp_bias_grad, db)
 
 /* Shapes z, y and dy of every layer for a batch of rows (kept while the
  * batch size stays the same). */
-static nnact_status ensure_caches(nnact_mlp *m, size_t rows)
+/* Frees every layer's batch-sized tensors (reallocated for the next batch). */
+static void drop_caches(nnact_mlp *m)
 {
-    if (m->cache_rows == rows && m->layers[0].y)
-        return NNACT_OK;
-    nnact_status st = NNACT_OK;
     for (size_t i = 0; i < m->depth; i++) {
         mlp_layer *L = &m->layers[i];
         nnact_tensor_destroy(L->z);
@@ -175,6 +178,14 @@ static nnact_status ensure_caches(nnact_mlp *m, size_t rows)
         nnact_tensor_destroy(L->dy);
         L->z = L->y = L->dy = NULL;
     }
+}
+
+static nnact_status ensure_caches(nnact_mlp *m, size_t rows)
+{
+    if (m->cache_rows == rows && m->layers[0].y)
+        return NNACT_OK;
+    nnact_status st = NNACT_OK;
+    drop_caches(m);
     m->cache_rows = 0;
     for (size_t i = 0; i < m->depth && st == NNACT_OK; i++) {
         mlp_layer *L = &m->layers[i];
@@ -328,8 +339,9 @@ static nnact_status flag_gradients(nnact_mlp *m, float inv)
             nnact_arg args[] = {NNACT_ARG(g[k]->buf), NNACT_ARG(go), NNACT_ARG(n),
                                 NNACT_ARG(inv), NNACT_ARG(m->flag->buf)};
             if (n)
-                st = nnact_launch(m->ctx, NNACT_K_scale_check, NNACT_F32, nnact_elementwise_items(n),
-                                  m->ctx->elem_local, sizeof args / sizeof args[0], args);
+                st = nnact_launch(m->ctx, NNACT_K_scale_check, NNACT_F32,
+                                  nnact_elementwise_items(n), m->ctx->elem_local,
+                                  sizeof args / sizeof args[0], args);
         }
     }
     if (st != NNACT_OK)
@@ -381,13 +393,7 @@ nnact_status nnact_mlp_set_storage(nnact_mlp *mlp, nnact_dtype dtype)
         return st;
     mlp->storage = dtype;
     mlp->cache_rows = 0; /* reshaped in the new type at the next batch */
-    for (size_t i = 0; i < mlp->depth; i++) {
-        mlp_layer *L = &mlp->layers[i];
-        nnact_tensor_destroy(L->z);
-        nnact_tensor_destroy(L->y);
-        nnact_tensor_destroy(L->dy);
-        L->z = L->y = L->dy = NULL;
-    }
+    drop_caches(mlp);
     return NNACT_OK;
 }
 

@@ -39,6 +39,9 @@ struct nnact_mlp {
 /* An MLP with the given architecture and parameters left uninitialised. */
 nnact_status nnact_mlp_alloc(nnact_ctx *ctx, const size_t *sizes, size_t n_sizes,
                              const nnact_act *acts, nnact_mlp **out);
+/* The start of nnact_mlp_create and _load: out must not be NULL (*out is
+ * then NULL until success) and ctx must be a context. */
+nnact_status nnact_mlp_begin(nnact_ctx *ctx, nnact_mlp **out, const char *fn);
 
 /* After the gradients were replaced (nnact_mlp_grads_write), F16 storage:
  * the inf/NaN flag the next apply skips on, computed again from them

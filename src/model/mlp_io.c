@@ -252,10 +252,7 @@ static nnact_status upload(nnact_ctx *ctx, const nnact_mlp_image *img, nnact_mlp
 nnact_status nnact_mlp_load(nnact_ctx *ctx, const char *path, nnact_mlp **out)
 {
     const char *fn = "nnact_mlp_load";
-    if (!out)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: out is NULL", fn);
-    *out = NULL;
-    nnact_status st = nnact_check_ctx(ctx, fn);
+    nnact_status st = nnact_mlp_begin(ctx, out, fn);
     if (st != NNACT_OK)
         return st;
     if (!path)

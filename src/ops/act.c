@@ -21,14 +21,15 @@ typedef struct act_def {
 #define ELEMENTWISE(n, KIND, da, db, nd)                                         \
     [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_act_##n##_fwd, \
                           NNACT_K_act_##n##_bwd, NULL},
-#define ROW_WISE(n, KIND, da, db, nd) \
-    [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_COUNT, NNACT_K_COUNT, &nnact_##n##_op},
+#define ROW_WISE(n, KIND, da, db, nd)                                                      \
+    [NNACT_ACT_##KIND] = {#n, da, db, NNACT_NEEDS_##nd, NNACT_K_COUNT, NNACT_K_COUNT, \
+                          &nnact_##n##_op},
 static const act_def acts[NNACT_ACT_COUNT] = {
     NNACT_ELEMENTWISE_ACTS(ELEMENTWISE) NNACT_ROW_WISE_ACTS(ROW_WISE)};
 #undef ELEMENTWISE
 #undef ROW_WISE
 
-static const struct { const char *alias, *name; } aliases[] = {
+static const nnact_alias aliases[] = {
     {"linear", "identity"},
     {"silu", "swish"},
     {"gelu_erf", "gelu"},
@@ -38,16 +39,12 @@ static const struct { const char *alias, *name; } aliases[] = {
 
 nnact_status nnact_act_from_name(const char *name, nnact_act *out)
 {
-    if (!name || !out)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: %s is NULL",
-                          name ? "out" : "name");
     char key[32];
-    if (!nnact_name_key(name, key, sizeof key))
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_act_from_name: unknown "
-                          "activation '%.64s'", name);
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcmp(key, aliases[i].alias))
-            strcpy(key, aliases[i].name);
+    const size_t n_aliases = sizeof aliases / sizeof aliases[0];
+    nnact_status st = nnact_name_lookup(name, out, key, sizeof key, aliases, n_aliases,
+                                        "nnact_act_from_name", "activation");
+    if (st != NNACT_OK)
+        return st;
     for (int k = 0; k < NNACT_ACT_COUNT; k++)
         if (!strcmp(key, acts[k].name)) {
             out->kind = (nnact_act_kind)k;
@@ -61,7 +58,7 @@ nnact_status nnact_act_from_name(const char *name, nnact_act *out)
     for (int k = 0; k < NNACT_ACT_COUNT && used < sizeof known; k++)
         used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
                                  acts[k].name);
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0] && used < sizeof known; i++)
+    for (size_t i = 0; i < n_aliases && used < sizeof known; i++)
         used += (size_t)snprintf(known + used, sizeof known - used, ", %s", aliases[i].alias);
     return nnact_fail(NNACT_ERR_INVALID_ARG,
                       "nnact_act_from_name: unknown activation '%s' (known: %s)", name, known);
@@ -107,9 +104,7 @@ nnact_status nnact_act_forward_body(nnact_ctx *ctx, const nnact_act *act,
     nnact_plan p;
     nnact_status st = nnact_plan_storage(&p, ctx, def->fwd, NULL, 2,
                                          (nnact_operand[]){NNACT_READ(&x), NNACT_WRITE(&y)});
-    if (st != NNACT_OK)
-        return st;
-    return nnact_plan_done(&p, forward_run(ctx, act, p.dtype, x, y));
+    return st ? st : nnact_plan_done(&p, forward_run(ctx, act, p.dtype, x, y));
 }
 
 nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
@@ -119,9 +114,7 @@ nnact_status nnact_act_forward(nnact_ctx *ctx, const nnact_act *act,
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = nnact_check_act_call(act, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
-        (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK)
+        (st = nnact_check_pair(ctx, x, "x", y, "y", fn)) != NNACT_OK)
         return st;
     return nnact_act_forward_body(ctx, act, x, y);
 }
@@ -161,16 +154,16 @@ nnact_status nnact_act_backward_body(nnact_ctx *ctx, const nnact_act *act,
     nnact_status st = nnact_plan_storage(
         &p, ctx, def->bwd, NULL, 3,
         (nnact_operand[]){NNACT_READ(&in), NNACT_READ(&dy), NNACT_WRITE(&dx)});
-    if (st != NNACT_OK)
-        return st;
-    return nnact_plan_done(&p, backward_run(ctx, act, p.dtype, in, dy, dx));
+    return st ? st : nnact_plan_done(&p, backward_run(ctx, act, p.dtype, in, dy, dx));
 }
 
-nnact_status nnact_check_act_input(nnact_ctx *ctx, const nnact_act *act,
-                                   const nnact_tensor *x, const char *xn,
-                                   const nnact_tensor *y, const char *yn,
-                                   const nnact_tensor *dy, const char *fn,
-                                   const nnact_tensor **in)
+/* Checks the tensor the derivative reads (x or y, named xn and yn) and
+ * returns it in *in (NULL when it reads neither). */
+static nnact_status check_act_input(nnact_ctx *ctx, const nnact_act *act,
+                                    const nnact_tensor *x, const char *xn,
+                                    const nnact_tensor *y, const char *yn,
+                                    const nnact_tensor *dy, const char *fn,
+                                    const nnact_tensor **in)
 {
     /* Only the tensor the derivative reads is required; the other is ignored. */
     const act_def *def = &acts[act->kind];
@@ -197,10 +190,8 @@ nnact_status nnact_act_backward(nnact_ctx *ctx, const nnact_act *act,
     const nnact_tensor *in;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = nnact_check_act_call(act, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
-        (st = nnact_check_same_shape(dy, "dy", dx, "dx", fn)) != NNACT_OK ||
-        (st = nnact_check_act_input(ctx, act, x, "x", y, "y", dy, fn, &in)) != NNACT_OK)
+        (st = nnact_check_pair(ctx, dy, "dy", dx, "dx", fn)) != NNACT_OK ||
+        (st = check_act_input(ctx, act, x, "x", y, "y", dy, fn, &in)) != NNACT_OK)
         return st;
     return nnact_act_backward_body(ctx, act, in, dy, dx);
 }

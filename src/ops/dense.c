@@ -10,12 +10,15 @@ static nnact_status fail_shape(const char *fn, const char *an, const nnact_tenso
                       an, a->rows, a->cols, bn, b->rows, b->cols, rule);
 }
 
-/* x (batch x in) against W (in x out); out = W's cols. */
-static nnact_status check_xw(nnact_ctx *ctx, const nnact_tensor *x, const nnact_tensor *W,
-                             const char *fn)
+/* ctx, the activation (may be NULL) and x (batch x in) against W (in x
+ * out): out = W's cols. */
+static nnact_status check_layer(nnact_ctx *ctx, const nnact_act *act, const nnact_tensor *x,
+                                const nnact_tensor *W, const char *fn)
 {
     nnact_status st;
-    if ((st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
+    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
+        (act && (st = nnact_check_act_call(act, fn)) != NNACT_OK) ||
+        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
         (st = nnact_check_tensor(ctx, W, fn, "W")) != NNACT_OK)
         return st;
     if (x->cols != W->rows)
@@ -31,6 +34,14 @@ static nnact_status check_shape(const nnact_tensor *t, const char *tn, size_t ro
         return NNACT_OK;
     return nnact_fail(NNACT_ERR_SHAPE, "%s: %s is %zux%zu but must be %zux%zu (%s)", fn,
                       tn, t->rows, t->cols, rows, cols, why);
+}
+
+/* t (named tn) must be a tensor of ctx, rows x cols. */
+static nnact_status check_operand(nnact_ctx *ctx, const nnact_tensor *t, const char *tn,
+                                  size_t rows, size_t cols, const char *fn, const char *why)
+{
+    nnact_status st = nnact_check_tensor(ctx, t, fn, tn);
+    return st ? st : check_shape(t, tn, rows, cols, fn, why);
 }
 
 /* One pass over pre (= x W): y = act(pre + b), and pre = pre + b written
@@ -100,19 +111,11 @@ nnact_status nnact_dense_forward(nnact_ctx *ctx, const nnact_tensor *x,
 {
     const char *fn = "nnact_dense_forward";
     nnact_status st;
-    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (act && (st = nnact_check_act_call(act, fn)) != NNACT_OK) ||
-        (st = check_xw(ctx, x, W, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
-        (st = check_shape(y, "y", x->rows, W->cols, fn, "batch x out")) != NNACT_OK)
+    if ((st = check_layer(ctx, act, x, W, fn)) != NNACT_OK ||
+        (st = check_operand(ctx, y, "y", x->rows, W->cols, fn, "batch x out")) != NNACT_OK ||
+        (b && (st = check_operand(ctx, b, "b", 1, W->cols, fn, "1 x out")) != NNACT_OK) ||
+        (z && (st = check_operand(ctx, z, "z", x->rows, W->cols, fn, "batch x out")) != NNACT_OK))
         return st;
-    if (b && ((st = nnact_check_tensor(ctx, b, fn, "b")) != NNACT_OK ||
-              (st = check_shape(b, "b", 1, W->cols, fn, "1 x out")) != NNACT_OK))
-        return st;
-    if (z && ((st = nnact_check_tensor(ctx, z, fn, "z")) != NNACT_OK ||
-              (st = check_shape(z, "z", x->rows, W->cols, fn, "batch x out")) != NNACT_OK))
-        return st;
-
     return dense_forward_body(ctx, x, W, b, act, z, y);
 }
 
@@ -160,19 +163,11 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
 {
     const char *fn = "nnact_dense_backward";
     nnact_status st;
-    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (act && (st = nnact_check_act_call(act, fn)) != NNACT_OK) ||
-        (st = check_xw(ctx, x, W, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
-        (st = check_shape(dy, "dy", x->rows, W->cols, fn, "batch x out")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dW, fn, "dW")) != NNACT_OK ||
-        (st = check_shape(dW, "dW", W->rows, W->cols, fn, "W's shape")) != NNACT_OK)
-        return st;
-    if (db && ((st = nnact_check_tensor(ctx, db, fn, "db")) != NNACT_OK ||
-               (st = check_shape(db, "db", 1, W->cols, fn, "1 x out")) != NNACT_OK))
-        return st;
-    if (dx && ((st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
-               (st = check_shape(dx, "dx", x->rows, x->cols, fn, "x's shape")) != NNACT_OK))
+    if ((st = check_layer(ctx, act, x, W, fn)) != NNACT_OK ||
+        (st = check_operand(ctx, dy, "dy", x->rows, W->cols, fn, "batch x out")) != NNACT_OK ||
+        (st = check_operand(ctx, dW, "dW", W->rows, W->cols, fn, "W's shape")) != NNACT_OK ||
+        (db && (st = check_operand(ctx, db, "db", 1, W->cols, fn, "1 x out")) != NNACT_OK) ||
+        (dx && (st = check_operand(ctx, dx, "dx", x->rows, x->cols, fn, "x's shape")) != NNACT_OK))
         return st;
 
     /* Only the tensor the derivative reads is required; the other is ignored. */
@@ -183,8 +178,8 @@ nnact_status nnact_dense_backward(nnact_ctx *ctx, const nnact_tensor *x,
         if (!in)
             return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: %s is NULL, but the %s "
                               "derivative needs it", fn, in_name, nnact_act_name(act->kind));
-        if ((st = nnact_check_tensor(ctx, in, fn, in_name)) != NNACT_OK ||
-            (st = check_shape(in, in_name, dy->rows, dy->cols, fn, "dy's shape")) != NNACT_OK)
+        if ((st = check_operand(ctx, in, in_name, dy->rows, dy->cols, fn, "dy's shape")) !=
+            NNACT_OK)
             return st;
     }
     nnact_plan p;

@@ -25,40 +25,32 @@ static const loss_def losses[NNACT_LOSS_COUNT] = {
 };
 #undef FORMS
 
-static const struct { const char *alias; nnact_loss_kind kind; } loss_aliases[] = {
-    {"mean_squared_error", NNACT_LOSS_MSE},
-    {"binary_crossentropy", NNACT_LOSS_BCE},
-    {"categorical_crossentropy", NNACT_LOSS_CCE},
-    {"cross_entropy", NNACT_LOSS_CCE},
-    {"sparse_cce", NNACT_LOSS_CCE},
-    {"sparse_categorical_crossentropy", NNACT_LOSS_CCE},
-    {"nll_loss", NNACT_LOSS_NLL},
+static const nnact_alias loss_aliases[] = {
+    {"mean_squared_error", "mse"},
+    {"binary_crossentropy", "bce"},
+    {"categorical_crossentropy", "cce"},
+    {"cross_entropy", "cce"},
+    {"sparse_cce", "cce"},
+    {"sparse_categorical_crossentropy", "cce"},
+    {"nll_loss", "nll"},
 };
 
 nnact_status nnact_loss_from_name(const char *name, nnact_loss *out)
 {
-    if (!name || !out)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: %s is NULL",
-                          name ? "out" : "name");
     char key[40];
-    if (!nnact_name_key(name, key, sizeof key))
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss "
-                          "'%.64s'", name);
-    int kind = -1;
-    for (int k = 0; k < NNACT_LOSS_COUNT; k++)
-        if (!strcmp(key, losses[k].name))
-            kind = k;
-    for (size_t i = 0; i < sizeof loss_aliases / sizeof loss_aliases[0]; i++)
-        if (!strcmp(key, loss_aliases[i].alias))
-            kind = (int)loss_aliases[i].kind;
-    if (kind < 0)
-        return nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss '%s' "
-                          "(known: mse, bce, bce_logits, cce, sparse_cce, softmax_cce, nll)",
-                          name);
-    out->kind = (nnact_loss_kind)kind;
-    out->epsilon = losses[kind].epsilon;
-    out->temperature = losses[kind].temperature;
-    return NNACT_OK;
+    nnact_status st = nnact_name_lookup(name, out, key, sizeof key, loss_aliases,
+                                        sizeof loss_aliases / sizeof loss_aliases[0],
+                                        "nnact_loss_from_name", "loss");
+    for (int k = 0; st == NNACT_OK && k < NNACT_LOSS_COUNT; k++)
+        if (!strcmp(key, losses[k].name)) {
+            out->kind = (nnact_loss_kind)k;
+            out->epsilon = losses[k].epsilon;
+            out->temperature = losses[k].temperature;
+            return NNACT_OK;
+        }
+    return st ? st : nnact_fail(NNACT_ERR_INVALID_ARG, "nnact_loss_from_name: unknown loss "
+                                "'%s' (known: mse, bce, bce_logits, cce, sparse_cce, "
+                                "softmax_cce, nll)", name);
 }
 
 const char *nnact_loss_name(nnact_loss_kind kind)

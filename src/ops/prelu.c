@@ -11,6 +11,22 @@ static nnact_status check_alpha(const nnact_tensor *x, const nnact_tensor *a,
                       x->cols);
 }
 
+/* The checks both directions share: x, alpha fitting x, and t (named tn:
+ * y or dy) of x's shape. */
+static nnact_status check_x_alpha(nnact_ctx *ctx, const nnact_tensor *x,
+                                  const nnact_tensor *alpha, const nnact_tensor *t,
+                                  const char *tn, const char *fn)
+{
+    nnact_status st;
+    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, alpha, fn, "alpha")) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, t, fn, tn)) != NNACT_OK ||
+        (st = nnact_check_same_shape(x, "x", t, tn, fn)) != NNACT_OK)
+        return st;
+    return check_alpha(x, alpha, "alpha", fn);
+}
+
 /* Items of the row-chunk kernels: rows x ceil(cols / VW). */
 static size_t chunk_items(const nnact_tensor *x)
 {
@@ -40,12 +56,7 @@ nnact_status nnact_prelu_forward(nnact_ctx *ctx, const nnact_tensor *x,
 {
     const char *fn = "nnact_prelu_forward";
     nnact_status st;
-    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, alpha, fn, "alpha")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
-        (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK ||
-        (st = check_alpha(x, alpha, "alpha", fn)) != NNACT_OK)
+    if ((st = check_x_alpha(ctx, x, alpha, y, "y", fn)) != NNACT_OK)
         return st;
     if (!nnact_numel(x))
         return NNACT_OK;
@@ -137,12 +148,7 @@ nnact_status nnact_prelu_backward(nnact_ctx *ctx, const nnact_tensor *x,
 {
     const char *fn = "nnact_prelu_backward";
     nnact_status st;
-    if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, alpha, fn, "alpha")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
-        (st = nnact_check_same_shape(x, "x", dy, "dy", fn)) != NNACT_OK ||
-        (st = check_alpha(x, alpha, "alpha", fn)) != NNACT_OK)
+    if ((st = check_x_alpha(ctx, x, alpha, dy, "dy", fn)) != NNACT_OK)
         return st;
     if (!dx && !dalpha)
         return nnact_fail(NNACT_ERR_INVALID_ARG, "%s: dx and dalpha are both NULL", fn);

@@ -52,9 +52,7 @@ nnact_status nnact_row_forward(nnact_ctx *ctx, const nnact_row_op *op, float tem
     nnact_plan p;
     nnact_status st = nnact_plan_storage(&p, ctx, op->fwd.rows, NULL, 2,
                                          (nnact_operand[]){NNACT_READ(&x), NNACT_WRITE(&y)});
-    if (st != NNACT_OK)
-        return st;
-    return nnact_plan_done(&p, forward_run(ctx, &op->fwd, p.dtype, temperature, x, y));
+    return st ? st : nnact_plan_done(&p, forward_run(ctx, &op->fwd, p.dtype, temperature, x, y));
 }
 
 static nnact_status backward_run(nnact_ctx *ctx, const nnact_row_kernels *k, nnact_dtype dt,
@@ -91,68 +89,60 @@ nnact_status nnact_row_backward(nnact_ctx *ctx, const nnact_row_op *op, float te
     nnact_status st = nnact_plan_storage(
         &p, ctx, op->bwd.rows, NULL, 3,
         (nnact_operand[]){NNACT_READ(&y), NNACT_READ(&dy), NNACT_WRITE(&dx)});
-    if (st != NNACT_OK)
-        return st;
-    return nnact_plan_done(&p, backward_run(ctx, &op->bwd, p.dtype, temperature, y, dy, dx));
+    return st ? st : nnact_plan_done(&p, backward_run(ctx, &op->bwd, p.dtype, temperature,
+                                                      y, dy, dx));
 }
 
 /* The public entries: the checks, then the operation. */
-static nnact_status check_forward(nnact_ctx *ctx, float temperature, const nnact_tensor *x,
-                                  const nnact_tensor *y, const char *fn)
+static nnact_status forward_entry(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                                  const nnact_tensor *x, nnact_tensor *y, const char *fn)
 {
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = nnact_check_temperature(temperature, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, x, fn, "x")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
-        (st = nnact_check_same_shape(x, "x", y, "y", fn)) != NNACT_OK)
+        (st = nnact_check_pair(ctx, x, "x", y, "y", fn)) != NNACT_OK)
         return st;
-    return NNACT_OK;
+    return nnact_row_forward(ctx, op, temperature, x, y);
 }
 
-static nnact_status check_backward(nnact_ctx *ctx, float temperature, const nnact_tensor *y,
-                                   const nnact_tensor *dy, const nnact_tensor *dx,
-                                   const char *fn)
+static nnact_status backward_entry(nnact_ctx *ctx, const nnact_row_op *op, float temperature,
+                                   const nnact_tensor *y, const nnact_tensor *dy,
+                                   nnact_tensor *dx, const char *fn)
 {
     nnact_status st;
     if ((st = nnact_check_ctx(ctx, fn)) != NNACT_OK ||
         (st = nnact_check_temperature(temperature, fn)) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, y, fn, "y")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dy, fn, "dy")) != NNACT_OK ||
-        (st = nnact_check_tensor(ctx, dx, fn, "dx")) != NNACT_OK ||
-        (st = nnact_check_same_shape(y, "y", dy, "dy", fn)) != NNACT_OK ||
-        (st = nnact_check_same_shape(dy, "dy", dx, "dx", fn)) != NNACT_OK)
+        (st = nnact_check_pair(ctx, y, "y", dy, "dy", fn)) != NNACT_OK ||
+        (st = nnact_check_pair(ctx, dy, "dy", dx, "dx", fn)) != NNACT_OK)
         return st;
-    return NNACT_OK;
+    return nnact_row_backward(ctx, op, temperature, y, dy, dx);
 }
 
 nnact_status nnact_softmax_forward(nnact_ctx *ctx, float temperature,
                                    const nnact_tensor *x, nnact_tensor *y)
 {
-    nnact_status st = check_forward(ctx, temperature, x, y, "nnact_softmax_forward");
-    return st ? st : nnact_row_forward(ctx, &nnact_softmax_op, temperature, x, y);
+    return forward_entry(ctx, &nnact_softmax_op, temperature, x, y, "nnact_softmax_forward");
 }
 
 nnact_status nnact_softmax_backward(nnact_ctx *ctx, float temperature,
                                     const nnact_tensor *y, const nnact_tensor *dy,
                                     nnact_tensor *dx)
 {
-    nnact_status st = check_backward(ctx, temperature, y, dy, dx, "nnact_softmax_backward");
-    return st ? st : nnact_row_backward(ctx, &nnact_softmax_op, temperature, y, dy, dx);
+    return backward_entry(ctx, &nnact_softmax_op, temperature, y, dy, dx,
+                          "nnact_softmax_backward");
 }
 
 nnact_status nnact_log_softmax_forward(nnact_ctx *ctx, float temperature,
                                        const nnact_tensor *x, nnact_tensor *y)
 {
-    nnact_status st = check_forward(ctx, temperature, x, y, "nnact_log_softmax_forward");
-    return st ? st : nnact_row_forward(ctx, &nnact_log_softmax_op, temperature, x, y);
+    return forward_entry(ctx, &nnact_log_softmax_op, temperature, x, y,
+                         "nnact_log_softmax_forward");
 }
 
 nnact_status nnact_log_softmax_backward(nnact_ctx *ctx, float temperature,
                                         const nnact_tensor *y, const nnact_tensor *dy,
                                         nnact_tensor *dx)
 {
-    nnact_status st = check_backward(ctx, temperature, y, dy, dx,
-                                     "nnact_log_softmax_backward");
-    return st ? st : nnact_row_backward(ctx, &nnact_log_softmax_op, temperature, y, dy, dx);
+    return backward_entry(ctx, &nnact_log_softmax_op, temperature, y, dy, dx,
+                          "nnact_log_softmax_backward");
 }

@@ -31,6 +31,16 @@ nnact_status nnact_check_same_shape(const nnact_tensor *a, const char *an,
                       a->rows, a->cols, bn, b->rows, b->cols);
 }
 
+nnact_status nnact_check_pair(const nnact_ctx *ctx, const nnact_tensor *a, const char *an,
+                              const nnact_tensor *b, const char *bn, const char *fn)
+{
+    nnact_status st;
+    if ((st = nnact_check_tensor(ctx, a, fn, an)) != NNACT_OK ||
+        (st = nnact_check_tensor(ctx, b, fn, bn)) != NNACT_OK)
+        return st;
+    return nnact_check_same_shape(a, an, b, bn, fn);
+}
+
 nnact_status nnact_check_dtype(nnact_dtype dtype, const char *fn)
 {
     if (nnact_dtype_size(dtype))

@@ -138,28 +138,21 @@ static nnact_status host_copy_check(const nnact_tensor *t, const void *host, con
     return NNACT_OK;
 }
 
-/* Blocking byte copies of the elements as stored. */
-static nnact_status write_bytes(nnact_tensor *t, const void *host, const char *fn)
+/* Blocking byte copies of the elements as stored: from in to the device
+ * when in is given, else from the device to out. */
+static nnact_status copy_bytes(const nnact_tensor *t, const void *in, void *out,
+                               const char *fn)
 {
-    const size_t es = nnact_elem_size(t);
-    cl_int err = clEnqueueWriteBuffer(t->ctx->queue, t->buf, CL_TRUE, t->offset * es,
-                                      nnact_numel(t) * es, host, 0, NULL, NULL);
+    const size_t es = nnact_elem_size(t), off = t->offset * es, n = nnact_numel(t) * es;
+    cl_int err = in ? clEnqueueWriteBuffer(t->ctx->queue, t->buf, CL_TRUE, off, n, in, 0,
+                                           NULL, NULL)
+                    : clEnqueueReadBuffer(t->ctx->queue, t->buf, CL_TRUE, off, n, out, 0,
+                                          NULL, NULL);
     if (err == CL_SUCCESS)
         return NNACT_OK;
     char what[96];
-    snprintf(what, sizeof what, "%s: clEnqueueWriteBuffer", fn);
-    return nnact_fail_cl(err, what);
-}
-
-static nnact_status read_bytes(const nnact_tensor *t, void *host, const char *fn)
-{
-    const size_t es = nnact_elem_size(t);
-    cl_int err = clEnqueueReadBuffer(t->ctx->queue, t->buf, CL_TRUE, t->offset * es,
-                                     nnact_numel(t) * es, host, 0, NULL, NULL);
-    if (err == CL_SUCCESS)
-        return NNACT_OK;
-    char what[96];
-    snprintf(what, sizeof what, "%s: clEnqueueReadBuffer", fn);
+    snprintf(what, sizeof what, "%s: %s", fn,
+             in ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer");
     return nnact_fail_cl(err, what);
 }
 
@@ -170,7 +163,7 @@ nnact_status nnact_tensor_write(nnact_tensor *t, const float *host)
     if (st != NNACT_OK || !nnact_numel(t))
         return st;
     if (t->dtype == NNACT_F32)
-        return write_bytes(t, host, fn);
+        return copy_bytes(t, host, NULL, fn);
     const size_t n = nnact_numel(t);
     uint16_t *h = malloc(n * sizeof *h);
     if (!h)
@@ -178,7 +171,7 @@ nnact_status nnact_tensor_write(nnact_tensor *t, const float *host)
                           "%zu floats to half", fn, n);
     for (size_t i = 0; i < n; i++)
         h[i] = nnact_float_to_half(host[i]);
-    st = write_bytes(t, h, fn);
+    st = copy_bytes(t, h, NULL, fn);
     free(h);
     return st;
 }
@@ -192,13 +185,13 @@ nnact_status nnact_tensor_read(const nnact_tensor *t, float *host)
     if (!nnact_numel(t)) /* still waits, as documented */
         return nnact_ctx_finish(t->ctx);
     if (t->dtype == NNACT_F32)
-        return read_bytes(t, host, fn);
+        return copy_bytes(t, NULL, host, fn);
     /* The halves land in the second half of host's own floats, then widen
      * from the front: element i is read (at byte 2n + 2i) before float i
      * (bytes 4i..4i+3 <= 2n + 2i) is written. No allocation. */
     const size_t n = nnact_numel(t);
     uint16_t *h = (uint16_t *)(void *)(host + n) - n;
-    if ((st = read_bytes(t, h, fn)) != NNACT_OK)
+    if ((st = copy_bytes(t, NULL, h, fn)) != NNACT_OK)
         return st;
     for (size_t i = 0; i < n; i++) {
         uint16_t v;
@@ -213,7 +206,7 @@ nnact_status nnact_tensor_write_raw(nnact_tensor *t, const void *host)
     nnact_status st = host_copy_check(t, host, "nnact_tensor_write_raw");
     if (st != NNACT_OK || !nnact_numel(t))
         return st;
-    return write_bytes(t, host, "nnact_tensor_write_raw");
+    return copy_bytes(t, host, NULL, "nnact_tensor_write_raw");
 }
 
 nnact_status nnact_tensor_read_raw(const nnact_tensor *t, void *host)
@@ -223,7 +216,7 @@ nnact_status nnact_tensor_read_raw(const nnact_tensor *t, void *host)
         return st;
     if (!nnact_numel(t))
         return nnact_ctx_finish(t->ctx);
-    return read_bytes(t, host, "nnact_tensor_read_raw");
+    return copy_bytes(t, NULL, host, "nnact_tensor_read_raw");
 }
 
 nnact_dtype nnact_tensor_dtype(const nnact_tensor *t) { return t ? t->dtype : NNACT_F32; }

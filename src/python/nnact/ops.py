@@ -138,40 +138,41 @@ def act_backward(activation, dy, x=None, y=None, out=None, alpha=None, beta=None
     return dx
 
 
-def softmax(x, temperature=1.0, out=None):
+def _row_forward(c_fn, x, temperature, out):
     ctx = _ctx_of(x, out)
     with ctx._lock:
         y = _like(ctx, x, out)
-        check(lib.nnact_softmax_forward(ctx._handle(), float(temperature), x._handle(),
-                                        y._handle()))
+        check(c_fn(ctx._handle(), float(temperature), x._handle(), y._handle()))
     return y
+
+
+def _row_backward(c_fn, y, dy, temperature, out):
+    ctx = _ctx_of(y, dy, out)
+    with ctx._lock:
+        dx = _like(ctx, dy, out)
+        check(c_fn(ctx._handle(), float(temperature), y._handle(), dy._handle(),
+                   dx._handle()))
+    return dx
+
+
+def softmax(x, temperature=1.0, out=None):
+    """Row-wise softmax of x / T; out may be x."""
+    return _row_forward(lib.nnact_softmax_forward, x, temperature, out)
 
 
 def softmax_backward(y, dy, temperature=1.0, out=None):
-    ctx = _ctx_of(y, dy, out)
-    with ctx._lock:
-        dx = _like(ctx, dy, out)
-        check(lib.nnact_softmax_backward(ctx._handle(), float(temperature), y._handle(),
-                                         dy._handle(), dx._handle()))
-    return dx
+    """dx = y * (dy - sum_row(y * dy)) / T; out may be dy."""
+    return _row_backward(lib.nnact_softmax_backward, y, dy, temperature, out)
 
 
 def log_softmax(x, temperature=1.0, out=None):
-    ctx = _ctx_of(x, out)
-    with ctx._lock:
-        y = _like(ctx, x, out)
-        check(lib.nnact_log_softmax_forward(ctx._handle(), float(temperature), x._handle(),
-                                            y._handle()))
-    return y
+    """Row-wise log-softmax of x / T; out may be x."""
+    return _row_forward(lib.nnact_log_softmax_forward, x, temperature, out)
 
 
 def log_softmax_backward(y, dy, temperature=1.0, out=None):
-    ctx = _ctx_of(y, dy, out)
-    with ctx._lock:
-        dx = _like(ctx, dy, out)
-        check(lib.nnact_log_softmax_backward(ctx._handle(), float(temperature),
-                                             y._handle(), dy._handle(), dx._handle()))
-    return dx
+    """dx = (dy - e^y sum_row(dy)) / T from y; out may be y or dy."""
+    return _row_backward(lib.nnact_log_softmax_backward, y, dy, temperature, out)
 
 
 def prelu(x, alpha, out=None):

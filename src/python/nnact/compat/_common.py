@@ -99,6 +99,24 @@ def ones_like(a):
     return np.ones_like(check_float_array(a))
 
 
+def _upload(ctx, key, arr):
+    """arr in the context's scratch tensor key (call under ctx._lock)."""
+    t = ctx._scratch_tensor(key, arr.shape)
+    t.set(arr)
+    return t
+
+
+def by_needs(name, dy, x, y, alpha=None):
+    """dy * f'(.) from whichever of x and y the activation's backward reads
+    (dy itself for identity): the layers' backward passes."""
+    a = ops.act(name, alpha)
+    if a.needs == "none":
+        return dy
+    if a.needs == "y":
+        return backward(name, dy, y=y, alpha=alpha)
+    return backward(name, dy, x=x, alpha=alpha)
+
+
 def dense_forward(X, W, b):
     """X @ W + b on the device for host X, W, b (uploaded per call: the host
     arrays stay the source of truth, as the seeds' optimizers update them in
@@ -111,13 +129,9 @@ def dense_forward(X, W, b):
         return np.empty((0, W.shape[1]), dtype=X.dtype)
     ctx = default_context()
     with ctx._lock:
-        xt = ctx._scratch_tensor("dx_in", X.shape)
-        xt.set(X)
-        wt = ctx._scratch_tensor("dW", W.shape)
-        wt.set(W)
-        bt = ctx._scratch_tensor("db", (1, W.shape[1]))
-        bt.set(np.reshape(b, (1, -1)))
-        yt = ctx._scratch_tensor("dy_out", (X.shape[0], W.shape[1]))
+        xt, wt = _upload(ctx, "layer_x", X), _upload(ctx, "layer_W", W)
+        bt = _upload(ctx, "layer_b", np.reshape(b, (1, -1)))
+        yt = ctx._scratch_tensor("layer_y", (X.shape[0], W.shape[1]))
         ops.dense_forward(xt, wt, bt, None, out=yt)
         return _result(yt.get(), yt.shape, X.dtype)
 
@@ -130,12 +144,8 @@ def dense_backward(X, W, grad):
                          % (grad.shape, (X.shape[0], W.shape[1])))
     ctx = default_context()
     with ctx._lock:
-        xt = ctx._scratch_tensor("dx_in", X.shape)
-        xt.set(X)
-        wt = ctx._scratch_tensor("dW", W.shape)
-        wt.set(W)
-        gt = ctx._scratch_tensor("dg", grad.shape)
-        gt.set(grad)
+        xt, wt = _upload(ctx, "layer_x", X), _upload(ctx, "layer_W", W)
+        gt = _upload(ctx, "layer_g", grad)
         dW = ctx._scratch_tensor("ddW", W.shape)
         db = ctx._scratch_tensor("ddb", (1, W.shape[1]))
         dx = ctx._scratch_tensor("ddx", X.shape)

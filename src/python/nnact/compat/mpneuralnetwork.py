@@ -32,13 +32,9 @@ class Activation:
         return self._output
 
     def backward(self, output_gradient_batch):
-        a = ops.act(self.act, self.alpha)
-        if a.needs == "none":
-            return output_gradient_batch
-        if a.needs == "y":  # sigmoid, tanh: the derivative from the cached output
-            return _common.backward(self.act, output_gradient_batch, y=self._output)
-        return _common.backward(self.act, output_gradient_batch, x=self.input,
-                                alpha=self.alpha)
+        # sigmoid and tanh take the derivative from the cached output
+        return _common.by_needs(self.act, output_gradient_batch, self.input, self._output,
+                                self.alpha)
 
     @property
     def params(self):

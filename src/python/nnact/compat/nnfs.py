@@ -83,13 +83,7 @@ class BaseActivation(BaseLayer):
         return self.output
 
     def backward(self, grad_next):
-        from .. import ops
-        a = ops.act(self.act)
-        if a.needs == "y":
-            return _common.backward(a.name, grad_next, y=self.output)
-        if a.needs == "none":
-            return grad_next
-        return _common.backward(a.name, grad_next, x=self.X_input)
+        return _common.by_needs(self.act, grad_next, self.X_input, self.output)
 
 
 def _activation(cls_name, act_name):

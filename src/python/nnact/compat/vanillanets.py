@@ -22,15 +22,10 @@ class _Activation:
         self.output = _common.forward(inputs, self.act, alpha=self.alpha)
 
     def backward(self, dvalues):
-        from .. import ops
-        a = ops.act(self.act, self.alpha)
-        if a.needs == "y":
-            self.dinputs = _common.backward(self.act, dvalues, y=self.output, alpha=self.alpha)
-        elif a.needs == "none":
+        self.dinputs = _common.by_needs(self.act, dvalues, self.inputs, self.output,
+                                        self.alpha)
+        if self.dinputs is dvalues:
             self.dinputs = dvalues.copy()
-        else:
-            self.dinputs = _common.backward(self.act, dvalues, x=self.inputs,
-                                            alpha=self.alpha)
 
 
 class Linear(_Activation):

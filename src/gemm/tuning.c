@@ -6,7 +6,7 @@
  *   2. the user's tuning file for this exact device, written by nnact_tune /
  *      nnact-tune: <cache dir>/clblast-<hash>.params, whose "# key:" line
  *      (device name, driver, platform version, CLBlast version) must match;
- *   3. the database shipped in the library (src/tuning.db, embedded at build
+ *   3. the database shipped in the library (src/gemm/tuning.db, embedded at build
  *      time), whose entries match a device class rather than one device;
  *   4. CLBlast's own database and defaults.
  * Anything that does not fit (another key, another CLBlast version, bad
@@ -151,8 +151,12 @@ static char *read_tuning(const nnact_ctx *ctx, char *path, size_t cap)
         return NULL;
     unsigned char *data;
     size_t n;
-    if (nnact_read_file(path, &data, &n, "tuning file") != NNACT_OK)
+    char why[2600];
+    if (nnact_read_cache_entry(path, &data, &n, why, sizeof why) != NNACT_OK) {
+        if (ctx->debug && why[0])
+            fprintf(stderr, "nnact: tuning file refused (%s)\n", why);
         return NULL;
+    }
     char *text = (char *)data, key[512], want[600];
     tuning_key(ctx, key, sizeof key);
     snprintf(want, sizeof want, "\n# key: %s\n", key);

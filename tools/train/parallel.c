@@ -1,10 +1,10 @@
-/* nnact-train's data parallelism (train_parallel.h): in-process replicas
+/* nnact-train's data parallelism (parallel.h): in-process replicas
  * reduced by nnact_mlps_allreduce_grads, or one replica per MPI rank
  * reduced by libnnact-cl-mpi (built with NNACT_TRAIN_MPI). One host thread
  * drives every device: CLBlast 1.5.3 is not safe with several devices on
  * several threads, and the queues still run at once. */
 #define _POSIX_C_SOURCE 200809L
-#include "train_parallel.h"
+#include "parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +140,7 @@ static nnact_status shard_buffers(parallel *p, size_t r, size_t features, size_t
 }
 
 nnact_status parallel_setup(parallel *p, nnact_ctx *ctx, nnact_mlp *mlp, const char *load,
-                            const size_t *sizes, size_t n_sizes, const char *const *acts,
+                            const size_t *sizes, size_t n_sizes, const char *act,
                             uint64_t seed, nnact_dtype storage, nnact_tensor *xtr,
                             nnact_tensor *ytr, nnact_tensor *sums, const dataset *train,
                             size_t batch)
@@ -149,6 +149,11 @@ nnact_status parallel_setup(parallel *p, nnact_ctx *ctx, nnact_mlp *mlp, const c
         return NNACT_OK;
     p->ctx[0] = ctx, p->mlp[0] = mlp, p->xtr[0] = xtr, p->ytr[0] = ytr, p->sums[0] = sums;
     size_t shards = p->mpi ? (size_t)p->ranks : p->n;
+    const char **acts = calloc(n_sizes, sizeof *acts); /* as nnact-train names them */
+    if (!acts)
+        return fail(NNACT_ERR_OUT_OF_MEMORY, "nnact-train: out of host memory");
+    for (size_t i = 0; i + 1 < n_sizes; i++)
+        acts[i] = i + 2 == n_sizes ? "softmax" : act;
     nnact_status st = shard_buffers(p, 0, train->features, batch, shards);
     for (size_t r = 1; r < p->n && st == NNACT_OK; r++) {
         if ((st = nnact_ctx_create(&p->ctx[r], p->sel[r])) != NNACT_OK)
@@ -165,6 +170,7 @@ nnact_status parallel_setup(parallel *p, nnact_ctx *ctx, nnact_mlp *mlp, const c
             (st = nnact_tensor_create(p->ctx[r], 1, NNACT_LOSS_SUMS, &p->sums[r])) == NNACT_OK)
             st = shard_buffers(p, r, train->features, batch, shards);
     }
+    free(acts);
     size_t count = nnact_mlp_param_count(mlp);
     if (st == NNACT_OK && !(p->zeros = calloc(count ? count : 1, sizeof *p->zeros)))
         st = fail(NNACT_ERR_OUT_OF_MEMORY, "nnact-train: out of host memory");

@@ -53,11 +53,12 @@ bool parallel_begin(parallel *p, int *argc, char ***argv, const char *devices,
 /* More than one replica in all (steps go through parallel_step). */
 bool parallel_active(const parallel *p);
 
-/* The other replicas (same architecture, seed or file; under MPI the same
- * model checked on every rank and rank 0's parameters broadcast) and their
- * copies of the training set. */
+/* The other replicas (same architecture: act in the hidden layers, softmax
+ * last, or --load's file; same seed; under MPI the same model checked on
+ * every rank and rank 0's parameters broadcast) and their copies of the
+ * training set. */
 nnact_status parallel_setup(parallel *p, nnact_ctx *ctx, nnact_mlp *mlp, const char *load,
-                            const size_t *sizes, size_t n_sizes, const char *const *acts,
+                            const size_t *sizes, size_t n_sizes, const char *act,
                             uint64_t seed, nnact_dtype storage, nnact_tensor *xtr,
                             nnact_tensor *ytr, nnact_tensor *sums, const dataset *train,
                             size_t batch);
