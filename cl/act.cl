@@ -19,38 +19,20 @@
 #define NEEDS_X 1
 #define NEEDS_Y 2
 
-/* Which kernels honour the host's stream flag: those at memory speed
- * (cycles per element well below the copy's, tools/kernel-cost.py). A
- * compute-bound kernel that bypasses the cache loses the overlap of its
- * arithmetic with the memory traffic: on the AVX-512 Xeon (2026-12-08,
- * 16M floats, NNACT_STREAM=1 vs 0 alternated, 5 rounds) tanh, gelu,
- * softplus forward and mish backward took 1.6x as long streaming, sigmoid
- * 1.2x, while relu and identity were 1.3x and 1.04x faster streaming. */
-#define STREAM_FWD 1
-#define STREAM_BWD 2
-#define STREAM_BOTH 3
-#define STREAMS_identity STREAM_BOTH
-#define STREAMS_sigmoid STREAM_BWD
-#define STREAMS_tanh STREAM_BWD
-#define STREAMS_relu STREAM_BOTH
-#define STREAMS_leaky_relu STREAM_BOTH
-#define STREAMS_prelu STREAM_BOTH
-#define STREAMS_swish 0
-#define STREAMS_elu 0
-#define STREAMS_selu 0
-#define STREAMS_celu 0
-#define STREAMS_gelu 0
-#define STREAMS_gelu_tanh 0
-#define STREAMS_softplus 0
-#define STREAMS_mish 0
-#define STREAMS_softsign 0
-#define STREAMS_hardsigmoid STREAM_BOTH
-#define STREAMS_hardswish STREAM_BOTH
-#define STREAMS_relu6 STREAM_BOTH
-#define STREAMS_hardtanh STREAM_BOTH
+/* Whole-item work-items ask for their inputs' lines 1 KiB ahead (common.cl
+ * PREFETCH; one line per item; 4 KiB measured the same, and past the end
+ * of a buffer a prefetch is only a wasted hint). Without it the kernels
+ * that compute between their loads waited for memory rather than
+ * overlapping it, most with streaming stores: on the AVX-512 Xeon at 16M
+ * floats tanh, gelu and gelu_tanh forward took 0.78, 0.75, 0.64 of the
+ * time without, and streaming, which had cost them up to 1.6x, then cost
+ * nothing or gained (doc/performance.md, 2026-12-08). */
+#define ACT_AHEAD_BYTES 1024
 #endif
 #undef ITEM
 #define ITEM (64 / S_SIZE) /* elements per item: VW floats, 2 VW halves */
+#undef ACT_AHEAD
+#define ACT_AHEAD (ACT_AHEAD_BYTES / S_SIZE)
 
 /* This item's first element and count; false when it has none. */
 INLINE bool SFX(aligned_span)(__global const ST *out, ulong n, ulong *base, uint *count)
@@ -87,10 +69,10 @@ INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
     {                                                                               \
         ulong base, b;                                                              \
         uint count, c;                                                              \
-        stream = stream && (STREAMS_##name & STREAM_FWD);                           \
         if (!SFX(aligned_span)(y + yo, n, &base, &count))                           \
             return;                                                                 \
         if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            PREFETCH(x + xo + base + ACT_AHEAD);                                    \
             for (uint u = 0; u < ITEM / VW; u++)                                      \
                 SFX(store_aligned)(name##_fwd(S_VLOAD(x + xo + base + u * VW), alpha, beta), \
                                    y + yo + base + u * VW, stream);                   \
@@ -108,10 +90,14 @@ INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
     {                                                                               \
         ulong base, b;                                                              \
         uint count, c;                                                              \
-        stream = stream && (STREAMS_##name & STREAM_BWD);                           \
         if (!SFX(aligned_span)(dx + dxo, n, &base, &count))                         \
             return;                                                                 \
         if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            if (NEEDS_##needs == NEEDS_X)                                           \
+                PREFETCH(x + xo + base + ACT_AHEAD);                                \
+            if (NEEDS_##needs == NEEDS_Y)                                           \
+                PREFETCH(y + yo + base + ACT_AHEAD);                                \
+            PREFETCH(dy + dyo + base + ACT_AHEAD);                                  \
             for (uint u = 0; u < ITEM / VW; u++) {                                    \
                 const ulong o = base + u * VW;                                      \
                 vfloat xv = (NEEDS_##needs == NEEDS_X) ? S_VLOAD(x + xo + o) : VZERO;  \
