@@ -6,10 +6,11 @@ For every line of cl/act_list.h it compiles the formula the library's
 act.cl instantiates (cl/ sources concatenated as src/device/program.c does:
 act_list.h, common.cl, the float32 storage prelude, storage.cl,
 act_formulas.cl) inside a loop of the shape of act.cl's whole-item path --
-one float16 loaded, the formula, one aligned float16 stored -- with clang
-for each -mcpu, linked against pocl's own builtin library (builtins as pocl lowers
-them), and runs llvm-mca over the
-loop's instructions. It prints instructions and cycles per element (one
+each input's line prefetched 1 KiB ahead, one float16 loaded, the formula,
+one float16 stored -- with clang
+for each -mcpu (the OpenCL builtins the formulas call defined as the
+operations pocl lowers them to) and runs llvm-mca over the loop's
+instructions. It prints instructions and cycles per element (one
 iteration is VW = 16 elements), the vector width the loop ended up in, and
 what dominates: divides, reciprocal estimates, gathers, mask and blend
 operations, calls the inliner left.
@@ -101,19 +102,25 @@ def activations(cl):
             re.finditer(r'A\((\w+),\s*\w+,\s*([-\d.]+f),\s*([-\d.]+f),\s*(\w+)\)', block)]
 
 
+def ahead(p):
+    """act.cl's prefetch of an input's line ACT_AHEAD_BYTES ahead."""
+    return 'PREFETCH((__global const char *)(%s + i) + 1024);' % p
+
+
 def wrapper(acts):
     """One loop kernel per formula and direction: the cost of an item."""
     out = []
     for name, a, b, needs in acts:
         out.append('__kernel void cost_%s_fwd(__global const vfloat *x, __global vfloat *y, uint n)\n'
-                   '{ for (uint i = 0; i < n; i++) y[i] = %s_fwd(x[i], %s, %s); }\n'
-                   % (name, name, a, b))
+                   '{ for (uint i = 0; i < n; i++) { %s y[i] = %s_fwd(x[i], %s, %s); } }\n'
+                   % (name, ahead('x'), name, a, b))
         xv = 'x[i]' if needs == 'X' else 'VZERO'
         yv = 'y[i]' if needs == 'Y' else 'VZERO'
+        pf = ahead('dy') + (ahead('x') if needs == 'X' else ahead('y') if needs == 'Y' else '')
         out.append('__kernel void cost_%s_bwd(__global const vfloat *x, __global const vfloat *y,\n'
                    '    __global const vfloat *dy, __global vfloat *dx, uint n)\n'
-                   '{ for (uint i = 0; i < n; i++) dx[i] = %s_bwd(%s, %s, dy[i], %s, %s); }\n'
-                   % (name, name, xv, yv, a, b))
+                   '{ for (uint i = 0; i < n; i++) { %s dx[i] = %s_bwd(%s, %s, dy[i], %s, %s); } }\n'
+                   % (name, pf, name, xv, yv, a, b))
     return '\n'.join(out)
 
 
