@@ -170,6 +170,27 @@ INLINE vfloat exp_nonpos(vfloat a)
     return (p * as_float16((as_int16(t) + 151) << 23)) * 0x1p-24f;
 }
 
+/* exp_nonpos for callers that need it only down to a = -87 (normal
+ * results: tanh's e = exp(-2|x|) matters only above 2^-26): the same
+ * reduction and polynomial, 2^n applied directly, no clamp. Below -87 the
+ * result is meaningless and the caller must select it away (NaN stays
+ * NaN). Two operations fewer than exp_nonpos. */
+INLINE vfloat exp_nonpos_normal(vfloat a)
+{
+    const vfloat shifter = (vfloat)(12582912.0f);
+    vfloat t = FMA(a, (vfloat)(1.44269504088896341f), shifter);
+    vfloat n = t - shifter;
+    vfloat r = FMA(n, (vfloat)(-0.693145751953125f), a);
+    r = FMA(n, (vfloat)(-1.428606765330187045e-06f), r);
+    vfloat p = (vfloat)(8.3124889061e-3f);
+    p = FMA(p, r, (vfloat)(4.1890323162e-2f));
+    p = FMA(p, r, (vfloat)(1.6667115688e-1f));
+    p = FMA(p, r, (vfloat)(4.9999231100e-1f));
+    p = FMA(p, r * r, r + 1.0f);
+    /* (bits + 127) << 23 is (n + 127) << 23, as in exp_nonpos. */
+    return p * as_float16((as_int16(t) + 127) << 23);
+}
+
 /* A NaN x must reach dx even where the derivative would select a constant. */
 INLINE vfloat keep_nan(vfloat x, vfloat r) { return select(r, x, isnan(x)); }
 
