@@ -18,9 +18,21 @@
 #define NEEDS_NONE 0
 #define NEEDS_X 1
 #define NEEDS_Y 2
+
+/* Whole-item work-items ask for their inputs' lines 1 KiB ahead (common.cl
+ * PREFETCH; one line per item; 4 KiB measured the same, and past the end
+ * of a buffer a prefetch is only a wasted hint). Without it the kernels
+ * that compute between their loads waited for memory rather than
+ * overlapping it, most with streaming stores: on the AVX-512 Xeon at 16M
+ * floats tanh, gelu and gelu_tanh forward took 0.78, 0.75, 0.64 of the
+ * time without, and streaming, which had cost them up to 1.6x, then cost
+ * nothing or gained (doc/performance.md, 2026-12-08). */
+#define ACT_AHEAD_BYTES 1024
 #endif
 #undef ITEM
 #define ITEM (64 / S_SIZE) /* elements per item: VW floats, 2 VW halves */
+#undef ACT_AHEAD
+#define ACT_AHEAD (ACT_AHEAD_BYTES / S_SIZE)
 
 /* This item's first element and count; false when it has none. */
 INLINE bool SFX(aligned_span)(__global const ST *out, ulong n, ulong *base, uint *count)
@@ -60,6 +72,7 @@ INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
         if (!SFX(aligned_span)(y + yo, n, &base, &count))                           \
             return;                                                                 \
         if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            PREFETCH(x + xo + base + ACT_AHEAD);                                    \
             for (uint u = 0; u < ITEM / VW; u++)                                      \
                 SFX(store_aligned)(name##_fwd(S_VLOAD(x + xo + base + u * VW), alpha, beta), \
                                    y + yo + base + u * VW, stream);                   \
@@ -80,6 +93,11 @@ INLINE bool SFX(span_part)(ulong base, uint count, uint u, ulong *b, uint *c)
         if (!SFX(aligned_span)(dx + dxo, n, &base, &count))                         \
             return;                                                                 \
         if (count == ITEM && get_global_id(0)) { /* a whole item, aligned */    \
+            if (NEEDS_##needs == NEEDS_X)                                           \
+                PREFETCH(x + xo + base + ACT_AHEAD);                                \
+            if (NEEDS_##needs == NEEDS_Y)                                           \
+                PREFETCH(y + yo + base + ACT_AHEAD);                                \
+            PREFETCH(dy + dyo + base + ACT_AHEAD);                                  \
             for (uint u = 0; u < ITEM / VW; u++) {                                    \
                 const ulong o = base + u * VW;                                      \
                 vfloat xv = (NEEDS_##needs == NEEDS_X) ? S_VLOAD(x + xo + o) : VZERO;  \

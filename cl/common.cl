@@ -46,6 +46,24 @@ INLINE vfloat prod_err(vfloat a, vfloat b, vfloat p)
 #define PROD_ERR(a, b, p) fma((a), (b), -(p))
 #endif
 
+/* Asks for the cache line at p ahead of its use (a hint: never faults,
+ * even past the end of a buffer). A CPU's hardware prefetchers stop at
+ * every 4 KiB page, about one row of 1000 floats, so the one-row-per-item
+ * kernels ask for the next row's lines while they write this one (softmax
+ * backward, 4096x1000 on the AVX-512 Xeon: 0.83 of the time without,
+ * tools/bench-ab.sh, 5 rounds). OpenCL's prefetch() is ambiguous for half
+ * pointers on pocl; without the builtin this is nothing. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define PREFETCH(p) __builtin_prefetch((p))
+#define PREFETCH_W(p) __builtin_prefetch((p), 1) /* to be written: owned early */
+#endif
+#endif
+#ifndef PREFETCH
+#define PREFETCH(p) ((void)0)
+#define PREFETCH_W(p) ((void)0)
+#endif
+
 /* Compensated sum: the running error c keeps a long sum within a few ulp. */
 typedef struct { float s, c; } ksum;
 
@@ -128,28 +146,44 @@ INLINE vksum vksum_add_bounded(vksum k, vfloat v)
  * ln 2 and 1 + r + r^2 P(r), P of degree 3 fitted here for minimal relative
  * error on |r| <= ln2/2 (1.05e-7; 1.9e-7 in float32 Horner -- about 2 ulp,
  * 20x inside the 4e-6 bars; Cephes' degree 7 spent two more FMAs for 1.3
- * ulp); subnormal results kept (2^n applied as 2^(n+24) 2^-24), NaN stays NaN,
- * -inf gives 0. Softmax 4096x1000 on pocl: 1.13 ms with exp(), 1.06 with this. */
-INLINE vfloat exp_nonpos(vfloat a)
+ * ulp). exp_reduced returns that value for e^r and, in *t, 1.5 * 2^23 + n
+ * (n = round(a / ln 2), by the shifter trick: rint() is scalarised), whose
+ * low 9 bits are n's, so that 2^n is an add and a shift of t's bits. */
+INLINE vfloat exp_reduced(vfloat a, vfloat *t)
 {
-    a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
-    /* n = round(a / ln 2) by the 1.5 * 2^23 trick: rint() is scalarised. */
     const vfloat shifter = (vfloat)(12582912.0f);
-    vfloat t = FMA(a, (vfloat)(1.44269504088896341f), shifter);
-    vfloat n = t - shifter;
+    *t = FMA(a, (vfloat)(1.44269504088896341f), shifter);
+    vfloat n = *t - shifter;
     vfloat r = FMA(n, (vfloat)(-0.693145751953125f), a);  /* ln 2, high part */
     r = FMA(n, (vfloat)(-1.428606765330187045e-06f), r);  /* ln 2, low part */
     vfloat p = (vfloat)(8.3124889061e-3f);
     p = FMA(p, r, (vfloat)(4.1890323162e-2f));
     p = FMA(p, r, (vfloat)(1.6667115688e-1f));
     p = FMA(p, r, (vfloat)(4.9999231100e-1f));
-    p = FMA(p, r * r, r + 1.0f);
-    /* 2^n as 2^(n + 24) 2^-24: n + 24 >= -126 keeps the first factor
-     * normal down to a = -104, and the product rounds once, into the
-     * subnormals where it must. t's bits are those of 1.5 * 2^23 plus n,
-     * whose low 9 bits are 0, so (bits + 151) << 23 is (n + 151) << 23: an
-     * add and a shift (two halves of 2^n took eight operations). */
+    return FMA(p, r * r, r + 1.0f);
+}
+
+/* Subnormal results kept (2^n applied as 2^(n+24) 2^-24), NaN stays NaN,
+ * -inf gives 0. Softmax 4096x1000 on pocl: 1.13 ms with exp(), 1.06 with
+ * this. */
+INLINE vfloat exp_nonpos(vfloat a)
+{
+    a = select(a, (vfloat)(-104.0f), a < -104.0f); /* below: 0 after rounding */
+    vfloat t, p = exp_reduced(a, &t);
+    /* n + 24 >= -126 keeps the first factor normal down to a = -104, and
+     * the product rounds once, into the subnormals where it must:
+     * (bits + 151) << 23 is (n + 151) << 23. */
     return (p * as_float16((as_int16(t) + 151) << 23)) * 0x1p-24f;
+}
+
+/* exp_nonpos for callers that need it only down to a = -87 (normal
+ * results: tanh's e = exp(-2|x|) matters only above 2^-26): 2^n applied
+ * directly, no clamp, two operations fewer. Below -87 the result is
+ * meaningless and the caller must select it away (NaN stays NaN). */
+INLINE vfloat exp_nonpos_normal(vfloat a)
+{
+    vfloat t, p = exp_reduced(a, &t);
+    return p * as_float16((as_int16(t) + 127) << 23);
 }
 
 /* A NaN x must reach dx even where the derivative would select a constant. */

@@ -168,8 +168,12 @@ INLINE void SFX(log_softmax_fwd_rows_t)(__global const ST *x, ulong xo,
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
         SFX(store_part)(SHIFTED(SFX(load_part)(xr, 0, head)) - lse, yr, 0, head);
-    for (j = head; j < body; j += VW)
+    for (j = head; j < body; j += VW) {
+        PREFETCH(xr + cols + j); /* the next row's first pass */
+        if (!stream) /* a streamed line is never read for ownership */
+            PREFETCH_W(yr + cols + j);
         SFX(store_aligned)(SHIFTED(S_VLOAD(xr + j)) - lse, yr + j, stream);
+    }
     if (body < cols)
         SFX(store_part)(SHIFTED(SFX(load_part)(xr, body, (uint)(cols - body))) - lse, yr, body,
                    (uint)(cols - body));
@@ -226,6 +230,9 @@ INLINE float SFX(log_softmax_bwd_row)(__global const ST *yr, __global const ST *
     }
     if (gn)
         for (j = head; j < body; j += VW) {
+            PREFETCH(yr + cols + j); /* the next row's y, read with gn's sum */
+            if (!stream)
+                PREFETCH_W(dr + cols + j);
             k = vksum_add(k, S_VLOAD(gn + j));
             SFX(store_aligned)(DX(S_VLOAD(yr + j), S_VLOAD(gr + j)), dr + j, stream);
         }

@@ -117,17 +117,17 @@ INLINE void SFX(softmax_fwd_rows_t)(__global const ST *x, ulong xo,
         vfloat e2 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 2 * VW)));
         vfloat e3 = exp_nonpos(SHIFTED(S_VLOAD(xr + j + 3 * VW)));
 #if !S_HALF /* half storage recomputes e in the last pass */
-        VSTORE(e0, 0, yr + j);
-        VSTORE(e1, 0, yr + j + VW);
-        VSTORE(e2, 0, yr + j + 2 * VW);
-        VSTORE(e3, 0, yr + j + 3 * VW);
+        S_VSTORE(e0, yr + j);
+        S_VSTORE(e1, yr + j + VW);
+        S_VSTORE(e2, yr + j + 2 * VW);
+        S_VSTORE(e3, yr + j + 3 * VW);
 #endif
         k = vksum_add_bounded(k, (e0 + e1) + (e2 + e3));
     }
     for (; j < full; j += VW) {
         vfloat e = exp_nonpos(SHIFTED(S_VLOAD(xr + j)));
 #if !S_HALF
-        VSTORE(e, 0, yr + j);
+        S_VSTORE(e, yr + j);
 #endif
         k = vksum_add_bounded(k, e);
     }
@@ -159,8 +159,12 @@ INLINE void SFX(softmax_fwd_rows_t)(__global const ST *x, ulong xo,
      * (softmax.fwd 0.74-0.84 of oneDNN's time with NNACT_STREAM=1, 0.97-1.13
      * with 0; nnact-bench --vs onednn, 4096x1000, alternated). Half storage
      * never touched them: it streams. */
-    for (j = head; j < body; j += VW)
+    for (j = head; j < body; j += VW) {
+        PREFETCH(xr + cols + j); /* the next row's first pass */
+        if (!S_HALF || !stream) /* written by the next row's second pass */
+            PREFETCH_W(yr + cols + j);
         SFX(store_aligned)(E_FULL(j) * inv, yr + j, S_HALF ? stream : 0);
+    }
     if (body < cols)
         SFX(store_part)(E_PART(body, (uint)(cols - body)) * inv, yr, body,
                         (uint)(cols - body));
@@ -213,8 +217,13 @@ INLINE void SFX(softmax_bwd_row)(__global const ST *y, ulong yo,
     const ulong body = head + (cols - head) / VW * VW;
     if (head)
         SFX(store_part)(DX(SFX(load_part)(yr, 0, head), SFX(load_part)(gr, 0, head)), dr, 0, head);
-    for (j = head; j < body; j += VW)
+    for (j = head; j < body; j += VW) {
+        PREFETCH(yr + cols + j); /* the next row's first pass */
+        PREFETCH(gr + cols + j);
+        if (!stream) /* a streamed line is never read for ownership */
+            PREFETCH_W(dr + cols + j);
         SFX(store_aligned)(DX(S_VLOAD(yr + j), S_VLOAD(gr + j)), dr + j, stream);
+    }
     if (body < cols)
         SFX(store_part)(DX(SFX(load_part)(yr, body, (uint)(cols - body)),
                       SFX(load_part)(gr, body, (uint)(cols - body))),
