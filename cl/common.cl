@@ -52,8 +52,10 @@ INLINE vfloat prod_err(vfloat a, vfloat b, vfloat p)
  * kernels ask for the next row's lines while they write this one (softmax
  * backward, 4096x1000 on the AVX-512 Xeon: 0.83 of the time without,
  * tools/bench-ab.sh, 5 rounds). OpenCL's prefetch() is ambiguous for half
- * pointers on pocl; without the builtin this is nothing. */
-#if defined(__has_builtin)
+ * pointers on pocl; without the builtin, or where the host did not define
+ * NNACT_CPU_PREFETCH (src/device/traits.c: pocl on a CPU only; rusticl's
+ * SPIR-V translator and Oclgrind reject the intrinsic), this is nothing. */
+#if defined(NNACT_CPU_PREFETCH) && defined(__has_builtin)
 #if __has_builtin(__builtin_prefetch)
 #define PREFETCH(p) __builtin_prefetch((p))
 #define PREFETCH_W(p) __builtin_prefetch((p), 1) /* to be written: owned early */

@@ -40,7 +40,8 @@ START_TEST(pocl_cpu)
     ck_assert_uint_eq(t.column_local, 64);
     ck_assert_uint_eq(t.reduce_local, 16);
     ck_assert_uint_eq(t.stream_bytes, 4u << 20);
-    ck_assert_str_eq(t.build_options, "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt");
+    ck_assert_str_eq(t.build_options,
+                     "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt -DNNACT_CPU_PREFETCH");
     ck_assert(!t.binaries_cacheable);
     ck_assert(t.timer_trusted);
     ck_assert_uint_eq(t.plausible_min_ns, 100);

@@ -83,10 +83,15 @@ void nnact_device_traits_of(const nnact_device_info *d, const nnact_device_limit
     /* Strict IEEE: no fast-relaxed or finite-math options, ever. Correctly
      * rounded division where the device offers it keeps (x - m)/T exact.
      * Without a hardware FMA, fma() is emulated per lane at great compile
-     * and run cost: the kernels use mad() instead (cl/common.cl FMA). */
-    snprintf(t->build_options, sizeof t->build_options, "-cl-std=CL1.2%s%s",
+     * and run cost: the kernels use mad() instead (cl/common.cl FMA).
+     * Software prefetches (cl/common.cl PREFETCH) only where pocl compiles
+     * for the CPU itself: the SPIR-V translator behind Mesa's rusticl and
+     * Oclgrind's interpreter reject llvm.prefetch ("Unexpected llvm
+     * intrinsic", a CI run), and a GPU has no use for a CPU's hint. */
+    snprintf(t->build_options, sizeof t->build_options, "-cl-std=CL1.2%s%s%s",
              lim->correctly_rounded_divide ? " -cl-fp32-correctly-rounded-divide-sqrt" : "",
-             lim->hw_fma ? "" : " -DNNACT_NO_HW_FMA");
+             lim->hw_fma ? "" : " -DNNACT_NO_HW_FMA",
+             t->pocl && cpu ? " -DNNACT_CPU_PREFETCH" : "");
     /* Program binaries are cached for GPU drivers, which recompile every
      * program in every process; not on pocl, which keeps its own kernel
      * cache, and whose binary read back right after a build lacks the
